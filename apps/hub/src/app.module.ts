@@ -1,0 +1,64 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { HubConfig } from '@ketenhub/config';
+import type { Contracts } from '@ketenhub/contracts';
+import { createKafka, Topics } from '@ketenhub/messaging';
+import { AuditStore, FamilyStore, InboxStore, OutboxStore } from '@ketenhub/persistence';
+import { BsnVault } from '@ketenhub/privacy';
+import type { Region } from '@ketenhub/routing';
+import { AcceptMessageUseCase } from './ingress/accept-message.use-case';
+import { InboundConsumer } from './ingress/inbound.consumer';
+import { HealthController } from './operations/health.controller';
+import { MetricsController } from './operations/metrics.controller';
+import { MetricsService } from './operations/metrics.service';
+import { OutboxRelay } from './relay/outbox.relay';
+import { DATA_SOURCE, HUB_CONFIG, KAFKA, REGION } from './tokens';
+
+export interface HubDependencies {
+  config: HubConfig;
+  logger: Logger;
+  dataSource: DataSource;
+  contracts: Contracts;
+  region: Region;
+}
+
+@Module({})
+export class AppModule {
+  /** Everything is built from dependencies main.ts checked before Nest starts. */
+  static forRoot(deps: HubDependencies): DynamicModule {
+    const { config, logger, dataSource, contracts, region } = deps;
+    const kafkaLogger = logger.child({ context: 'kafkajs' });
+    return {
+      module: AppModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: { logger, autoLogging: { ignore: (req) => req.url === '/metrics' || (req.url ?? '').startsWith('/health') } },
+        }),
+      ],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        { provide: HUB_CONFIG, useValue: config },
+        { provide: DATA_SOURCE, useValue: dataSource },
+        { provide: REGION, useValue: region },
+        { provide: KAFKA, useValue: createKafka(config.kafka.clientId, config.kafka.brokers, (level, message, extra) => kafkaLogger[level](extra, message)) },
+        { provide: Topics, useValue: new Topics(config.kafka.topicPrefix) },
+        { provide: OutboxStore, useValue: new OutboxStore() },
+        {
+          provide: AcceptMessageUseCase,
+          inject: [Topics, OutboxStore],
+          useFactory: (topics: Topics, outbox: OutboxStore) => new AcceptMessageUseCase({
+            dataSource, contracts, region, topics, outbox,
+            vault: new BsnVault(config.secrets.bsnHashKey, config.secrets.bsnEncryptionKey),
+            families: new FamilyStore(), inbox: new InboxStore(), audit: new AuditStore(),
+            maxMessageBytes: config.maxMessageBytes, systemId: `ketenhub/${region.config.region}`,
+          }),
+        },
+        MetricsService,
+        OutboxRelay,
+        InboundConsumer,
+      ],
+    };
+  }
+}

@@ -1,0 +1,193 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { AuditFields } from '@ketenhub/audit';
+import { decodeCloudEvent, type Contracts, type KetenhubCloudEvent } from '@ketenhub/contracts';
+import { CLOUDEVENTS_CONTENT_TYPE, HUB_SOURCE, partnerSource, type Topics } from '@ketenhub/messaging';
+import type { AuditStore, FamilyStore, InboxStore, OutboxMessage, OutboxStore } from '@ketenhub/persistence';
+import { collectPersonRefs, replaceBsns, type BsnVault } from '@ketenhub/privacy';
+import { resolveRecipients, type Partner, type Region } from '@ketenhub/routing';
+import { auditIdFor, forwardId } from '../ids';
+import type { InboundMessage, Outcome } from './inbound-message';
+import { rejectionMessages, type Rejection } from './rejection';
+
+export interface AcceptMessageDeps {
+  dataSource: DataSource;
+  contracts: Contracts;
+  region: Region;
+  topics: Topics;
+  vault: BsnVault;
+  families: FamilyStore;
+  inbox: InboxStore;
+  outbox: OutboxStore;
+  audit: AuditStore;
+  maxMessageBytes: number;
+  systemId: string;
+}
+
+class Refused extends Error {
+  constructor(readonly rejection: Rejection) {
+    super(rejection.reason);
+  }
+}
+
+/**
+ * The heart of the pipeline. For one message from a partner's inbound topic, in one PostgreSQL
+ * transaction: validate, deduplicate by (source, id), find or create the family, record the event
+ * (inbox), apply its effect, write the outgoing messages (outbox) and one audit record per
+ * disclosure. A message that fails any check becomes a dead letter plus a rejection to its sender,
+ * in that same kind of transaction. The caller commits the Kafka offset only after this returns.
+ */
+export class AcceptMessageUseCase {
+  constructor(private readonly deps: AcceptMessageDeps) {}
+
+  async execute(message: InboundMessage, owner: Partner): Promise<Outcome> {
+    const { contracts } = this.deps;
+    const decoded = decodeCloudEvent(message.value, contracts, {
+      maxBytes: this.deps.maxMessageBytes,
+      expectedSource: partnerSource(owner.id),
+    });
+    if (!decoded.ok) {
+      return this.reject(message, owner, { reason: decoded.reason, errors: decoded.errors, eventId: decoded.id, eventType: decoded.type });
+    }
+    const event = decoded.event;
+    if (!contracts.publishersOf(event.type).includes(owner.role)) {
+      return this.reject(message, owner, {
+        reason: 'NIET_TOEGESTAAN', eventId: event.id, eventType: event.type,
+        errors: [{ pointer: '/type', keyword: 'ketenhub-publisher-role', message: `a partner with role ${owner.role} may not publish ${event.type}` }],
+      });
+    }
+    try {
+      return await this.deps.dataSource.transaction('READ COMMITTED', (db) => this.apply(db, message, owner, event));
+    } catch (error) {
+      if (error instanceof Refused) return this.reject(message, owner, error.rejection);
+      throw error;
+    }
+  }
+
+  private async apply(db: EntityManager, message: InboundMessage, owner: Partner, event: KetenhubCloudEvent): Promise<Outcome> {
+    const { families, inbox, outbox, audit, region, topics, vault } = this.deps;
+    const payloadSha256 = createHash('sha256').update(message.value ?? Buffer.alloc(0)).digest();
+    const seen = await inbox.payloadHashOf(db, event.source, event.id);
+    if (seen) {
+      if (seen.equals(payloadSha256)) return { kind: 'duplicate', eventId: event.id };
+      throw new Refused({
+        reason: 'ID_HERGEBRUIKT', eventId: event.id, eventType: event.type,
+        errors: [{ pointer: '/id', keyword: 'ketenhub-unique-id', message: `event id '${event.id}' was accepted before with different content; a new event needs a new id` }],
+      });
+    }
+
+    const { familyId, personIdOf } = await this.resolveFamily(db, event);
+    const family = await families.lock(db, familyId);
+    const municipality = readMunicipality(event.data) ?? family.municipality ?? undefined;
+    if (municipality && !family.municipality) await families.setMunicipalityIfUnknown(db, familyId, municipality);
+
+    const data = replaceBsns(event.data, personIdOf);
+    await inbox.record(db, {
+      source: event.source, eventId: event.id, type: event.type, occurredAt: event.time, familyId,
+      topic: message.topic, partition: message.partition, offset: message.offset, payloadSha256, data,
+    });
+    const involvedBefore = await families.involved(db, familyId);
+    await families.involve(db, familyId, owner.id, event.time, event.id);
+
+    const recipients = resolveRecipients(region, { eventType: event.type, senderId: owner.id, municipality, involved: involvedBefore });
+    const now = new Date().toISOString();
+    const messages: OutboxMessage[] = [];
+    const records: AuditFields[] = [];
+    for (const recipient of recipients) {
+      const messageId = forwardId(event.source, event.id, recipient.partnerId);
+      const forwarded = {
+        specversion: '1.0', id: messageId, source: HUB_SOURCE, type: event.type, time: event.time,
+        datacontenttype: 'application/json', familyid: familyId, causationid: event.id, data,
+      };
+      messages.push({
+        messageId, topic: topics.outbound(recipient.partnerId), key: familyId, familyId,
+        value: Buffer.from(JSON.stringify(forwarded)),
+        headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE, 'ketenhub-message-id': messageId },
+      });
+      records.push({
+        auditId: auditIdFor(messageId), action: 'DISCLOSE', occurredAt: now, outcome: 'SUCCESS', systemId: this.deps.systemId,
+        actorPartnerId: owner.id, actorRole: owner.role, recipientPartnerId: recipient.partnerId, purpose: recipient.purpose,
+        accessPoint: `kafka:${topics.outbound(recipient.partnerId)}`, familyId, dataCategories: [event.type],
+        legalBasis: recipient.legalBasis, ruleId: recipient.routeId, configVersion: region.version, messageId, causationId: event.id,
+      });
+    }
+    await outbox.add(db, messages);
+    await audit.append(db, records);
+    return { kind: 'accepted', eventId: event.id, type: event.type, familyId, deliveries: messages.length };
+  }
+
+  /** Finds the family of the persons the event names; a BSN seen for the first time joins that family, or a new one. */
+  private async resolveFamily(db: EntityManager, event: KetenhubCloudEvent): Promise<{ familyId: string; personIdOf: (bsn: string) => string }> {
+    const { families, vault } = this.deps;
+    const refs = collectPersonRefs(event.data);
+    const bsns = [...new Set(refs.flatMap((r) => ('bsn' in r ? [r.bsn] : [])))];
+    const ids = [...new Set(refs.flatMap((r) => ('persoonId' in r ? [r.persoonId] : [])))];
+    const hashes = new Map(bsns.map((bsn) => [bsn, vault.lookupHash(bsn)]));
+    const [byHash, byId] = await Promise.all([families.personsByHash(db, [...hashes.values()]), families.personsById(db, ids)]);
+    const unknownIds = ids.filter((id) => !byId.some((p) => p.id === id));
+    if (unknownIds.length > 0) {
+      throw new Refused({
+        reason: 'ONBEKENDE_PERSOON', eventId: event.id, eventType: event.type,
+        errors: unknownIds.map((id) => ({ pointer: pointerOfPersonId(event.data, id), keyword: 'ketenhub-known-person', message: 'no person with this persoonId is known to the hub' })),
+      });
+    }
+    const familyIds = [...new Set([...byHash, ...byId].map((p) => p.familyId))];
+    if (familyIds.length > 1) {
+      throw new Refused({
+        reason: 'PERSONEN_IN_MEERDERE_GEZINNEN', eventId: event.id, eventType: event.type,
+        errors: [{ pointer: '/data', keyword: 'ketenhub-one-family', message: `the persons named belong to ${familyIds.length} different families; send one event per family` }],
+      });
+    }
+    let familyId = familyIds[0];
+    if (familyId === undefined) {
+      familyId = randomUUID();
+      await families.create(db, familyId, readMunicipality(event.data) ?? null);
+    }
+    const personIds = new Map<string, string>();
+    for (const [bsn, hash] of hashes) {
+      const known = byHash.find((p) => p.bsnHash?.equals(hash));
+      if (known) {
+        personIds.set(bsn, known.id);
+      } else {
+        const id = randomUUID();
+        await families.addPerson(db, { id, familyId, bsnHash: hash, bsnEncrypted: vault.encrypt(bsn) });
+        personIds.set(bsn, id);
+      }
+    }
+    return {
+      familyId,
+      personIdOf: (bsn) => {
+        const id = personIds.get(bsn);
+        if (!id) throw new Error('person reference without an id');
+        return id;
+      },
+    };
+  }
+
+  private async reject(message: InboundMessage, owner: Partner, rejection: Rejection): Promise<Outcome> {
+    const firstTime = await this.deps.dataSource.transaction(async (db) => {
+      const fresh = await this.deps.inbox.reject(db, {
+        topic: message.topic, partition: message.partition, offset: message.offset, partnerId: owner.id,
+        reason: rejection.reason, errors: rejection.errors, eventId: rejection.eventId, eventType: rejection.eventType,
+      });
+      if (fresh) await this.deps.outbox.add(db, rejectionMessages(this.deps.topics, owner.id, message, rejection, new Date()));
+      return fresh;
+    });
+    return { kind: 'rejected', reason: rejection.reason, firstTime, eventId: rejection.eventId };
+  }
+}
+
+function readMunicipality(data: unknown): string | undefined {
+  const value = typeof data === 'object' && data !== null ? (data as Record<string, unknown>).gemeente : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
+function pointerOfPersonId(data: unknown, id: string, at = '/data'): string {
+  if (typeof data !== 'object' || data === null) return at;
+  if ((data as Record<string, unknown>).persoonId === id) return `${at}/persoonId`;
+  for (const [key, value] of Object.entries(data)) {
+    const found = pointerOfPersonId(value, id, `${at}/${key}`);
+    if (found.endsWith('/persoonId')) return found;
+  }
+  return at;
+}

@@ -1,0 +1,12 @@
+/** One message as read from an inbound topic. */
+export interface InboundMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  value: Buffer | null;
+}
+
+export type Outcome =
+  | { kind: 'accepted'; eventId: string; type: string; familyId: string; deliveries: number }
+  | { kind: 'duplicate'; eventId: string }
+  | { kind: 'rejected'; reason: string; firstTime: boolean; eventId?: string };

@@ -1,0 +1,134 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
+import type { HubConfig } from '@ketenhub/config';
+import { Topics } from '@ketenhub/messaging';
+import type { Region } from '@ketenhub/routing';
+import { failpointAfterCommit } from '../failpoint';
+import { MetricsService } from '../operations/metrics.service';
+import { OutboxRelay } from '../relay/outbox.relay';
+import { HUB_CONFIG, KAFKA, REGION } from '../tokens';
+import { AcceptMessageUseCase } from './accept-message.use-case';
+import type { Outcome } from './inbound-message';
+
+/**
+ * Reads every partner's inbound topic, one message at a time per partition, hands each to the
+ * use case, and commits its offset only after the use case's transaction committed.
+ */
+@Injectable()
+export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private consumer?: Consumer;
+  private admin?: Admin;
+  private lagTimer?: NodeJS.Timeout;
+  private running = false;
+
+  constructor(
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(REGION) private readonly region: Region,
+    private readonly topics: Topics,
+    private readonly useCase: AcceptMessageUseCase,
+    private readonly relay: OutboxRelay,
+    private readonly metrics: MetricsService,
+    @InjectPinoLogger(InboundConsumer.name) private readonly logger: PinoLogger,
+  ) {}
+
+  isRunning(): boolean {
+    return this.running;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const inbound = this.region.config.partners.map((p) => this.topics.inbound(p.id));
+    this.consumer = this.kafka.consumer({
+      groupId: this.config.kafka.groupId,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 30 },
+    });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      this.logger.error({ err: payload.error, restart: payload.restart }, 'inbound consumer crashed');
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: inbound, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        for (const message of batch.messages) {
+          if (!isRunning() || isStale()) break;
+          const outcome = await this.handle(batch.topic, batch.partition, message);
+          failpointAfterCommit(this.config.failpoint, outcome?.kind === 'accepted' ? outcome.eventId : undefined);
+          resolveOffset(message.offset);
+          await this.consumer?.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+          await heartbeat();
+        }
+      },
+    });
+    this.running = true;
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+    this.lagTimer = setInterval(() => void this.measureLag(inbound), 5_000);
+    this.lagTimer.unref();
+    this.logger.info({ topics: inbound.length, groupId: this.config.kafka.groupId }, 'consuming inbound topics');
+  }
+
+  private async handle(topic: string, partition: number, message: KafkaMessage): Promise<Outcome | undefined> {
+    const ownerId = this.topics.ownerOfInbound(topic);
+    const owner = ownerId ? this.region.partner(ownerId) : undefined;
+    if (!owner) {
+      // Subscribed topics come from the region, so this is a configuration change mid-flight.
+      this.logger.error({ topic, partition, offset: message.offset }, 'message on a topic with no partner in the region; left uncommitted');
+      throw new Error(`no partner owns ${topic}`);
+    }
+    this.metrics.consumed.inc({ partner: owner.id });
+    const timer = this.metrics.processing.startTimer();
+    const outcome = await this.useCase.execute({ topic, partition, offset: message.offset, value: message.value }, owner);
+    timer({ outcome: outcome.kind });
+    const log = { partner: owner.id, topic, partition, offset: message.offset, correlationId: 'eventId' in outcome ? outcome.eventId : undefined };
+    switch (outcome.kind) {
+      case 'accepted':
+        this.metrics.accepted.inc({ partner: owner.id, type: outcome.type });
+        this.logger.info({ ...log, type: outcome.type, familyId: outcome.familyId, deliveries: outcome.deliveries }, 'event accepted');
+        break;
+      case 'duplicate':
+        this.metrics.duplicates.inc({ partner: owner.id });
+        this.logger.info(log, 'event seen before; applied once, not again');
+        break;
+      case 'rejected':
+        if (outcome.firstTime) this.metrics.rejected.inc({ partner: owner.id, reason: outcome.reason });
+        this.logger.warn({ ...log, reason: outcome.reason }, 'message rejected to the dead-letter topic');
+        break;
+      default: {
+        const never: never = outcome;
+        throw new Error(`unhandled outcome ${JSON.stringify(never)}`);
+      }
+    }
+    this.relay.nudge();
+    return outcome;
+  }
+
+  private async measureLag(topics: string[]): Promise<void> {
+    if (!this.admin) return;
+    try {
+      const committed = await this.admin.fetchOffsets({ groupId: this.config.kafka.groupId, topics });
+      for (const { topic, partitions } of committed) {
+        const ends = await this.admin.fetchTopicOffsets(topic);
+        for (const end of ends) {
+          const done = partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+          const start = done === '-1' ? BigInt(end.low) : BigInt(done);
+          this.metrics.consumerLag.set({ topic, partition: String(end.partition) }, Number(BigInt(end.high) - start));
+        }
+      }
+    } catch (error) {
+      this.logger.debug({ err: error }, 'could not measure consumer lag');
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.lagTimer) clearInterval(this.lagTimer);
+    this.running = false;
+    await this.consumer?.disconnect();
+    await this.admin?.disconnect();
+  }
+}

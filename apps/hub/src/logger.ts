@@ -1,0 +1,27 @@
+import pino, { type Logger } from 'pino';
+import { findBsnLike } from '@ketenhub/domain';
+
+/** Fields that may hold a person's data; pino replaces them wherever they appear. */
+export const REDACT_PATHS = [
+  'bsn', '*.bsn', '*.*.bsn', 'data', '*.data', 'naam', '*.naam', 'adres', '*.adres', 'toelichting', '*.toelichting',
+  'req.headers.authorization', 'req.headers.cookie',
+];
+
+/**
+ * The hub's root logger: JSON lines, redacted paths, and as last line of defence every
+ * nine-digit number that passes the elfproef is masked before the line is written.
+ */
+export function createRootLogger(level: string): Logger {
+  return pino({
+    level,
+    base: { service: 'ketenhub-hub' },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    hooks: {
+      streamWrite: (line: string) => (findBsnLike(line).length > 0 ? maskBsns(line) : line),
+    },
+  });
+}
+
+function maskBsns(line: string): string {
+  return line.replace(/(?<![0-9])[0-9]{9}(?![0-9])/g, (digits) => (findBsnLike(digits).length > 0 ? '[bsn]' : digits));
+}

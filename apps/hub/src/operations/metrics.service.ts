@@ -1,0 +1,23 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The hub's Prometheus metrics. Labels name partners and reasons, never a person. */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+  readonly consumed = new Counter({ name: 'ketenhub_events_consumed_total', help: 'Messages read from inbound topics', labelNames: ['partner'], registers: [this.registry] });
+  readonly accepted = new Counter({ name: 'ketenhub_events_accepted_total', help: 'Events accepted and applied', labelNames: ['partner', 'type'], registers: [this.registry] });
+  readonly duplicates = new Counter({ name: 'ketenhub_events_duplicate_total', help: 'Events seen before (same source and id), applied once', labelNames: ['partner'], registers: [this.registry] });
+  readonly rejected = new Counter({ name: 'ketenhub_events_rejected_total', help: 'Messages rejected to the dead-letter topic', labelNames: ['partner', 'reason'], registers: [this.registry] });
+  readonly delivered = new Counter({ name: 'ketenhub_messages_delivered_total', help: 'Outbox messages published to Kafka', labelNames: ['topic'], registers: [this.registry] });
+  readonly processing = new Histogram({
+    name: 'ketenhub_processing_seconds', help: 'Time to validate and apply one inbound message (transaction included)',
+    labelNames: ['outcome'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry],
+  });
+  readonly consumerLag = new Gauge({ name: 'ketenhub_consumer_lag', help: 'Messages on inbound topics not yet committed by the hub', labelNames: ['topic', 'partition'], registers: [this.registry] });
+  readonly outboxBacklog = new Gauge({ name: 'ketenhub_outbox_backlog', help: 'Outbox messages not yet published', registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'ketenhub_' });
+  }
+}

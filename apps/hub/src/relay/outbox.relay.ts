@@ -1,0 +1,118 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
+import type { DataSource } from 'typeorm';
+import type { HubConfig } from '@ketenhub/config';
+import { OutboxStore } from '@ketenhub/persistence';
+import { MetricsService } from '../operations/metrics.service';
+import { DATA_SOURCE, HUB_CONFIG, KAFKA } from '../tokens';
+
+/** Any number (here: 'KHUB') that no other advisory lock in this database uses. */
+const RELAY_LOCK = 0x4b485542;
+
+/**
+ * Publishes the outbox in seq order with an idempotent producer, then marks what was sent. A
+ * crash between send and mark sends those messages again with the same message id: delivery is
+ * at least once and receivers drop the repeat. One relay at a time holds the advisory lock, so
+ * order per family holds across hub instances.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private producer?: Producer;
+  private stopped = false;
+  private wake?: () => void;
+  private loop?: Promise<void>;
+  private lastError?: string;
+
+  constructor(
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly outbox: OutboxStore,
+    private readonly metrics: MetricsService,
+    @InjectPinoLogger(OutboxRelay.name) private readonly logger: PinoLogger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      // An idempotent producer keeps retrying rather than give up on a sequence: a broker that is
+      // away delays delivery, it does not lose or reorder it.
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5_000 },
+    });
+    await this.producer.connect();
+    this.loop = this.run();
+  }
+
+  /** Something was written to the outbox: publish now instead of at the next idle tick. */
+  nudge(): void {
+    this.wake?.();
+  }
+
+  healthy(): boolean {
+    return this.producer !== undefined && this.lastError === undefined;
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 0;
+    while (!this.stopped) {
+      let sent = 0;
+      try {
+        sent = await this.publishBatch();
+        this.lastError = undefined;
+        backoff = 0;
+      } catch (error) {
+        this.lastError = error instanceof Error ? error.message : String(error);
+        backoff = Math.min(backoff === 0 ? 200 : backoff * 2, 10_000);
+        this.logger.warn({ err: error, retryInMs: backoff }, 'outbox relay could not publish; will retry');
+      }
+      if (sent === 0 || backoff > 0) await this.sleep(backoff > 0 ? backoff : this.config.relay.idleMs);
+    }
+  }
+
+  private async publishBatch(): Promise<number> {
+    const producer = this.producer;
+    if (!producer) return 0;
+    return this.dataSource.transaction(async (db) => {
+      const [{ locked }] = (await db.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [RELAY_LOCK])) as Array<{ locked: boolean }>;
+      if (!locked) return 0;
+      const pending = await this.outbox.pending(db, this.config.relay.batchSize);
+      this.metrics.outboxBacklog.set(pending.length);
+      if (pending.length === 0) return 0;
+      const byTopic = new Map<string, Message[]>();
+      for (const m of pending) {
+        const messages = byTopic.get(m.topic) ?? [];
+        messages.push({ key: m.key, value: m.value, headers: m.headers });
+        byTopic.set(m.topic, messages);
+      }
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+      await this.outbox.markPublished(db, pending.map((m) => m.seq));
+      for (const [topic, messages] of byTopic) this.metrics.delivered.inc({ topic }, messages.length);
+      return pending.length;
+    });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+    await this.producer?.disconnect();
+  }
+}

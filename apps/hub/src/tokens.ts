@@ -1,0 +1,5 @@
+/** Injection tokens for what is not a class of our own. */
+export const HUB_CONFIG = Symbol('HUB_CONFIG');
+export const DATA_SOURCE = Symbol('DATA_SOURCE');
+export const KAFKA = Symbol('KAFKA');
+export const REGION = Symbol('REGION');

@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * One entry of the disclosure trail, with the NEN 7513 / IHE ATNA fields the hub knows at the
+ * moment of disclosure. Chained: hash = SHA-256(prevHash || canonical JSON of the fields).
+ */
+export interface AuditFields {
+  auditId: string;
+  action: 'DISCLOSE' | 'READ' | 'CONFIG_CHANGE' | 'AUDIT_READ' | 'RETENTION';
+  occurredAt: string;
+  outcome: 'SUCCESS' | 'REFUSED' | 'FAILURE';
+  systemId: string;
+  /** The organisation that caused it (sender of the inbound event, or reader). */
+  actorPartnerId: string | null;
+  actorRole: string | null;
+  /** Who received the data (for a disclosure). */
+  recipientPartnerId: string | null;
+  purpose: string | null;
+  accessPoint: string;
+  familyId: string | null;
+  dataCategories: string[];
+  legalBasis: string | null;
+  ruleId: string | null;
+  configVersion: string | null;
+  /** The message that carried the disclosure, and the event that caused it. */
+  messageId: string | null;
+  causationId: string | null;
+}
+
+export const GENESIS_HASH = Buffer.alloc(32, 0);
+
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function chainHash(prevHash: Buffer, fields: AuditFields): Buffer {
+  return createHash('sha256').update(prevHash).update(canonicalJson(fields)).digest();
+}

@@ -1,0 +1,93 @@
+/**
+ * The hub's one typed configuration. process.env is read here and nowhere else; every value is
+ * checked at boot and a wrong one stops the hub with a message that names the variable.
+ */
+import * as path from 'node:path';
+import { repoRoot } from './repo-root';
+
+export interface HubConfig {
+  kafka: { brokers: string[]; clientId: string; groupId: string; topicPrefix: string; partitions: number };
+  databaseUrl: string;
+  http: { port: number; host: string };
+  regionDir: string;
+  /** Secrets: never logged. */
+  secrets: { bsnHashKey: Buffer; bsnEncryptionKey: Buffer };
+  maxMessageBytes: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  relay: { batchSize: number; idleMs: number };
+  /** Test-only fault injection, see docs/OPERATIONS.md. Empty in production. */
+  failpoint: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadHubConfig(env: Env = process.env): HubConfig {
+  const problems: string[] = [];
+  const required = (name: string): string => {
+    const value = env[name];
+    if (value === undefined || value.trim() === '') {
+      problems.push(`${name} is required`);
+      return '';
+    }
+    return value.trim();
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got '${raw}')`);
+      return fallback;
+    }
+    return value;
+  };
+  const key = (name: string): Buffer => {
+    const raw = required(name);
+    if (raw === '') return Buffer.alloc(0);
+    const value = Buffer.from(raw, 'base64');
+    if (value.length !== 32 || value.toString('base64') !== raw) {
+      problems.push(`${name} must be 32 random bytes in base64 (44 characters; generate one with: openssl rand -base64 32)`);
+    }
+    return value;
+  };
+
+  const brokers = required('KAFKA_BROKERS').split(',').map((b) => b.trim()).filter(Boolean);
+  for (const broker of brokers) {
+    if (!/^[^:\s]+:[0-9]{1,5}$/.test(broker)) problems.push(`KAFKA_BROKERS entry '${broker}' is not host:port`);
+  }
+  const databaseUrl = required('DATABASE_URL');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must start with postgres:// or postgresql://');
+  const logLevel = (env.LOG_LEVEL ?? 'info') as HubConfig['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got '${env.LOG_LEVEL}')`);
+  const topicPrefix = env.KETENHUB_TOPIC_PREFIX ?? '';
+  if (topicPrefix !== '' && !/^[a-z0-9-]+\.$/.test(topicPrefix)) problems.push(`KETENHUB_TOPIC_PREFIX must be lowercase letters, digits and dashes ending in '.' (got '${topicPrefix}')`);
+
+  const config: HubConfig = {
+    kafka: {
+      brokers,
+      clientId: env.KAFKA_CLIENT_ID ?? 'ketenhub-hub',
+      groupId: env.KAFKA_GROUP_ID ?? `${topicPrefix}ketenhub-hub`,
+      topicPrefix,
+      partitions: integer('KAFKA_TOPIC_PARTITIONS', 3, 1, 1000),
+    },
+    databaseUrl,
+    http: { port: integer('HTTP_PORT', 3000, 0, 65535), host: env.HTTP_HOST ?? '127.0.0.1' },
+    regionDir: path.resolve(repoRoot(), env.REGION_DIR ?? path.join('config', 'regions', 'demo')),
+    secrets: { bsnHashKey: key('BSN_HASH_KEY'), bsnEncryptionKey: key('BSN_ENCRYPTION_KEY') },
+    maxMessageBytes: integer('MAX_MESSAGE_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
+    logLevel,
+    relay: { batchSize: integer('RELAY_BATCH_SIZE', 500, 1, 10_000), idleMs: integer('RELAY_IDLE_MS', 200, 10, 60_000) },
+    failpoint: env.KETENHUB_FAILPOINT ?? '',
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,100 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { repoRoot } from '@ketenhub/config';
+import { isValidBsn } from '@ketenhub/domain';
+import { toSchemaErrors, type SchemaError } from './schema-error';
+
+const ENVELOPE_ID = 'https://schemas.ketenhub.nl/cloudevents/envelope.v1.schema.json';
+const EVENT_ID_PREFIX = 'https://schemas.ketenhub.nl/events/';
+
+interface EventContract {
+  type: string;
+  schemaId: string;
+  publishers: readonly string[];
+  validate: ValidateFunction;
+}
+
+/**
+ * Every JSON Schema in schemas/, compiled once with ajv (draft 2020-12, all errors, formats
+ * including `bsn` with the elfproef). Event types come from the file layout:
+ * schemas/events/<domain>/<name>.v<major>.schema.json is nl.ketenhub.<domain>.<name>.v<major>.
+ */
+export class Contracts {
+  private constructor(
+    private readonly ajv: Ajv2020,
+    private readonly envelope: ValidateFunction,
+    private readonly events: ReadonlyMap<string, EventContract>,
+  ) {}
+
+  static load(schemaRoot: string = path.join(repoRoot(), 'schemas')): Contracts {
+    const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
+    addFormats(ajv);
+    ajv.addFormat('bsn', { type: 'string', validate: isValidBsn });
+    ajv.addKeyword({ keyword: 'x-ketenhub-publishers', schemaType: 'array' });
+    const schemas = listJson(schemaRoot).map((file) => ({ file, schema: JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown> }));
+    for (const { file, schema } of schemas) {
+      if (typeof schema.$id !== 'string') throw new Error(`${path.relative(schemaRoot, file)}: schema has no $id`);
+      ajv.addSchema(schema);
+    }
+    const events = new Map<string, EventContract>();
+    for (const { schema } of schemas) {
+      const id = schema.$id as string;
+      const match = /^https:\/\/schemas\.ketenhub\.nl\/events\/([a-z0-9-]+)\/([a-z0-9-]+)\.v([1-9][0-9]*)\.schema\.json$/.exec(id);
+      if (!id.startsWith(EVENT_ID_PREFIX)) continue;
+      if (!match) throw new Error(`event schema ${id} does not follow events/<domain>/<name>.v<major>.schema.json`);
+      const type = `nl.ketenhub.${match[1]}.${match[2]}.v${match[3]}`;
+      const validate = ajv.getSchema(id);
+      if (!validate) throw new Error(`could not compile ${id}`);
+      const publishers = Array.isArray(schema['x-ketenhub-publishers']) ? (schema['x-ketenhub-publishers'] as string[]) : [];
+      events.set(type, { type, schemaId: id, publishers, validate });
+    }
+    const envelope = ajv.getSchema(ENVELOPE_ID);
+    if (!envelope) throw new Error(`envelope schema ${ENVELOPE_ID} is missing from ${schemaRoot}`);
+    return new Contracts(ajv, envelope, events);
+  }
+
+  eventTypes(): string[] {
+    return [...this.events.keys()].sort();
+  }
+
+  knows(type: string): boolean {
+    return this.events.has(type);
+  }
+
+  /** The partner roles that may publish this type ('HUB' for the hub's own events). */
+  publishersOf(type: string): readonly string[] {
+    return this.events.get(type)?.publishers ?? [];
+  }
+
+  schemaIdOf(type: string): string | undefined {
+    return this.events.get(type)?.schemaId;
+  }
+
+  validateEnvelope(value: unknown): SchemaError[] {
+    return this.envelope(value) ? [] : toSchemaErrors(this.envelope.errors);
+  }
+
+  /** Validates `data` against its type's schema; pointers are relative to the whole event (/data/...). */
+  validateData(type: string, data: unknown): SchemaError[] {
+    const contract = this.events.get(type);
+    if (!contract) return [{ pointer: '/type', keyword: 'ketenhub-known-type', message: `unknown event type or version '${type}'` }];
+    return contract.validate(data) ? [] : toSchemaErrors(contract.validate.errors, '/data');
+  }
+
+  /** Validates any document against a schema by its $id (used for configuration files). */
+  validateAgainst(schemaId: string, value: unknown): SchemaError[] {
+    const validate = this.ajv.getSchema(schemaId);
+    if (!validate) throw new Error(`unknown schema ${schemaId}`);
+    return validate(value) ? [] : toSchemaErrors(validate.errors);
+  }
+}
+
+function listJson(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return listJson(full);
+    return entry.name.endsWith('.schema.json') ? [full] : [];
+  });
+}

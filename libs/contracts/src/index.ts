@@ -1,0 +1,4 @@
+export * from './contracts';
+export * from './decode';
+export * from './schema-error';
+export * from './generated';

@@ -1,0 +1,21 @@
+import { findBsnLike, isValidBsn } from './bsn';
+
+describe('BSN elfproef', () => {
+  it.each(['111222333', '123456782', '999999990'])('accepts %s', (bsn) => {
+    expect(isValidBsn(bsn)).toBe(true);
+  });
+
+  it.each([
+    ['123456789', 'fails the elfproef'],
+    ['12345678', 'has eight digits'],
+    ['1234567821', 'has ten digits'],
+    ['12345678a', 'holds a letter'],
+    ['000000000', 'is all zeros'],
+  ])('rejects %s (%s)', (bsn) => {
+    expect(isValidBsn(bsn)).toBe(false);
+  });
+
+  it('finds a valid BSN inside text but not inside longer digit runs', () => {
+    expect(findBsnLike('kind 111222333 en 1112223330 en 123456789')).toEqual(['111222333']);
+  });
+});

@@ -1,0 +1,16 @@
+/**
+ * The BSN elfproef: nine digits d1..d9 with 9·d1 + 8·d2 + … + 2·d8 − 1·d9 divisible by 11.
+ * (Eight-digit BSNs are written with a leading zero.)
+ */
+export function isValidBsn(value: string): boolean {
+  if (!/^[0-9]{9}$/.test(value)) return false;
+  let sum = 0;
+  for (let i = 0; i < 8; i++) sum += Number(value[i]) * (9 - i);
+  sum -= Number(value[8]);
+  return sum % 11 === 0 && value !== '000000000';
+}
+
+/** A nine-digit run anywhere in a text that passes the elfproef: used to scan logs and topics for leaks. */
+export function findBsnLike(text: string): string[] {
+  return (text.match(/(?<![0-9])[0-9]{9}(?![0-9])/g) ?? []).filter(isValidBsn);
+}

@@ -1,0 +1,3 @@
+export * from './bsn';
+export * from './ids';
+export * from './roles';

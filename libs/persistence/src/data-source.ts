@@ -1,0 +1,24 @@
+import { DataSource } from 'typeorm';
+import { Foundation1763900000000 } from './migrations/1763900000000-foundation';
+
+export const MIGRATIONS = [Foundation1763900000000];
+
+/** The hub's PostgreSQL connection. Schema changes only through MIGRATIONS, never synchronize. */
+export function createDataSource(url: string, poolSize = 10): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    synchronize: false,
+    migrationsRun: false,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    extra: { max: poolSize, application_name: 'ketenhub' },
+    logging: false,
+  });
+}
+
+/** Applies pending migrations, one transaction each; safe to run on every start. */
+export async function migrate(dataSource: DataSource): Promise<string[]> {
+  const applied = await dataSource.runMigrations({ transaction: 'each' });
+  return applied.map((m) => m.name);
+}

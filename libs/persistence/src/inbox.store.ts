@@ -1,0 +1,51 @@
+import type { EntityManager } from 'typeorm';
+
+export interface InboxEntry {
+  source: string;
+  eventId: string;
+  type: string;
+  occurredAt: string;
+  familyId: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  payloadSha256: Buffer;
+  data: unknown;
+}
+
+export interface RejectionEntry {
+  topic: string;
+  partition: number;
+  offset: string;
+  partnerId: string;
+  reason: string;
+  errors: unknown;
+  eventId?: string;
+  eventType?: string;
+}
+
+/** What the hub has taken in: accepted events by (source, id), rejected messages by their place on the topic. */
+export class InboxStore {
+  async payloadHashOf(db: EntityManager, source: string, eventId: string): Promise<Buffer | undefined> {
+    const rows: Array<{ payload_sha256: Buffer }> = await db.query(
+      'SELECT payload_sha256 FROM inbox WHERE source = $1 AND event_id = $2', [source, eventId]);
+    return rows[0]?.payload_sha256;
+  }
+
+  async record(db: EntityManager, e: InboxEntry): Promise<void> {
+    await db.query(
+      `INSERT INTO inbox (source, event_id, type, occurred_at, family_id, topic, kafka_partition, kafka_offset, payload_sha256, data)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [e.source, e.eventId, e.type, e.occurredAt, e.familyId, e.topic, e.partition, e.offset, e.payloadSha256, JSON.stringify(e.data)]);
+  }
+
+  /** Records a rejection once per topic position; false when this message was rejected before (a redelivery). */
+  async reject(db: EntityManager, r: RejectionEntry): Promise<boolean> {
+    const rows: unknown[] = await db.query(
+      `INSERT INTO rejection (topic, kafka_partition, kafka_offset, partner_id, reason, errors, event_id, event_type)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (topic, kafka_partition, kafka_offset) DO NOTHING RETURNING id`,
+      [r.topic, r.partition, r.offset, r.partnerId, r.reason, JSON.stringify(r.errors), r.eventId ?? null, r.eventType ?? null]);
+    return rows.length > 0;
+  }
+}

@@ -1,0 +1,25 @@
+import { BsnVault } from './bsn-vault';
+
+const vault = new BsnVault(Buffer.alloc(32, 1), Buffer.alloc(32, 2));
+
+describe('BsnVault', () => {
+  it('finds the same person by the same keyed hash, and another key gives another hash', () => {
+    expect(vault.lookupHash('111222333').equals(vault.lookupHash('111222333'))).toBe(true);
+    const other = new BsnVault(Buffer.alloc(32, 9), Buffer.alloc(32, 2));
+    expect(other.lookupHash('111222333').equals(vault.lookupHash('111222333'))).toBe(false);
+  });
+
+  it('encrypts with a fresh IV each time and decrypts back', () => {
+    const a = vault.encrypt('111222333');
+    const b = vault.encrypt('111222333');
+    expect(a.equals(b)).toBe(false);
+    expect(a.toString('latin1')).not.toContain('111222333');
+    expect(vault.decrypt(a)).toBe('111222333');
+  });
+
+  it('refuses a ciphertext that was changed', () => {
+    const sealed = vault.encrypt('111222333');
+    sealed[14] ^= 0xff;
+    expect(() => vault.decrypt(sealed)).toThrow();
+  });
+});

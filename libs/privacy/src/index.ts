@@ -1,0 +1,2 @@
+export * from './bsn-vault';
+export * from './pseudonymise';

@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import type { Contracts, RegionConfigV1 } from '@ketenhub/contracts';
+
+export type RegionConfig = RegionConfigV1;
+export type Partner = RegionConfig['partners'][number];
+export type Route = RegionConfig['routes'][number];
+
+export interface Region {
+  config: RegionConfig;
+  /** Content hash of region.yaml: recorded with every decision and disclosure. */
+  version: string;
+  file: string;
+  partner(id: string): Partner | undefined;
+}
+
+export class RegionConfigError extends Error {
+  constructor(readonly file: string, readonly problems: string[]) {
+    super(`${file} is not a valid region configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'RegionConfigError';
+  }
+}
+
+const REGION_SCHEMA = 'https://schemas.ketenhub.nl/config/region.v1.schema.json';
+
+/** Reads <dir>/region.yaml, checks it against its schema and its cross-references, and names every problem by file, line and path. */
+export function loadRegion(dir: string, contracts: Contracts): Region {
+  const file = path.join(dir, 'region.yaml');
+  if (!fs.existsSync(file)) throw new RegionConfigError(file, ['file not found']);
+  const text = fs.readFileSync(file, 'utf8');
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new RegionConfigError(file, doc.errors.map((e) => `line ${e.linePos?.[0].line ?? '?'}: ${e.message.split('\n')[0]}`));
+  }
+  const value: unknown = doc.toJS();
+  const where = (pointer: string): string => {
+    const segments = pointer.split('/').slice(1).map((s) => (/^[0-9]+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
+    for (let n = segments.length; n >= 0; n--) {
+      const node = doc.getIn(segments.slice(0, n), true);
+      if (isNode(node) && node.range) return `line ${lineCounter.linePos(node.range[0]).line}, ${pointer || '/'}`;
+    }
+    return pointer || '/';
+  };
+  const schemaErrors = contracts.validateAgainst(REGION_SCHEMA, value);
+  if (schemaErrors.length > 0) {
+    throw new RegionConfigError(file, schemaErrors.map((e) => `${where(e.pointer)}: ${e.message} (${e.keyword})`));
+  }
+  const config = value as RegionConfig;
+  const problems = crossCheck(config, contracts).map(([pointer, message]) => `${where(pointer)}: ${message}`);
+  if (problems.length > 0) throw new RegionConfigError(file, problems);
+  const partners = new Map(config.partners.map((p) => [p.id, p]));
+  return {
+    config,
+    file,
+    version: createHash('sha256').update(text).digest('hex').slice(0, 12),
+    partner: (id) => partners.get(id),
+  };
+}
+
+function crossCheck(config: RegionConfig, contracts: Contracts): Array<[string, string]> {
+  const problems: Array<[string, string]> = [];
+  const partnerIds = new Set<string>();
+  config.partners.forEach((partner, i) => {
+    if (partnerIds.has(partner.id)) problems.push([`/partners/${i}/id`, `partner id '${partner.id}' is used twice`]);
+    partnerIds.add(partner.id);
+  });
+  const codes = new Set(config.municipalities.map((m) => m.code));
+  config.municipalities.forEach((m, i) => {
+    const access = config.partners.find((p) => p.id === m.localAccess);
+    if (!access) problems.push([`/municipalities/${i}/localAccess`, `no partner with id '${m.localAccess}'`]);
+    else if (access.role !== 'LOKALE_TOEGANG' && access.role !== 'GEMEENTE') {
+      problems.push([`/municipalities/${i}/localAccess`, `partner '${m.localAccess}' has role ${access.role}; local access must be LOKALE_TOEGANG or GEMEENTE`]);
+    }
+  });
+  config.partners.forEach((partner, i) => {
+    (partner.municipalities ?? []).forEach((code, j) => {
+      if (!codes.has(code)) problems.push([`/partners/${i}/municipalities/${j}`, `municipality ${code} is not in this region`]);
+    });
+  });
+  const bases = new Set(config.legalBases.map((b) => b.code));
+  const routeIds = new Set<string>();
+  config.routes.forEach((route, i) => {
+    if (routeIds.has(route.id)) problems.push([`/routes/${i}/id`, `route id '${route.id}' is used twice`]);
+    routeIds.add(route.id);
+    if (!bases.has(route.legalBasis)) problems.push([`/routes/${i}/legalBasis`, `legal basis '${route.legalBasis}' is not declared under legalBases`]);
+    route.events.forEach((type, j) => {
+      if (!contracts.knows(type)) problems.push([`/routes/${i}/events/${j}`, `unknown event type '${type}'`]);
+    });
+  });
+  return problems;
+}

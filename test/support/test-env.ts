@@ -1,0 +1,97 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { Client } from 'pg';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+
+/** A database of its own for one test file, on the suite's real PostgreSQL. */
+export async function createTestDatabase(): Promise<string> {
+  const adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) throw new Error('DATABASE_URL is not set: run the integration tier through jest (global-setup starts PostgreSQL)');
+  const name = `t_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export function uniquePrefix(): string {
+  return `t${randomUUID().replace(/-/g, '').slice(0, 10)}.`;
+}
+
+export interface HubOptions {
+  databaseUrl: string;
+  topicPrefix: string;
+  keys?: { hash: string; encryption: string };
+  env?: Record<string, string>;
+}
+
+export interface HubProcess {
+  url: string;
+  child: ChildProcess;
+  logs: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(): Promise<void>;
+}
+
+export const testKeys = (): { hash: string; encryption: string } => ({
+  hash: randomBytes(32).toString('base64'),
+  encryption: randomBytes(32).toString('base64'),
+});
+
+/**
+ * Runs the built hub (dist/apps/hub/src/main.js) as its own process, as production does, so a
+ * test can SIGKILL it. Resolves once it printed its ready line.
+ */
+export async function startHubProcess(options: HubOptions): Promise<HubProcess> {
+  const keys = options.keys ?? testKeys();
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'apps', 'hub', 'src', 'main.js')], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      DATABASE_URL: options.databaseUrl,
+      KETENHUB_TOPIC_PREFIX: options.topicPrefix,
+      HTTP_PORT: '0',
+      BSN_HASH_KEY: keys.hash,
+      BSN_ENCRYPTION_KEY: keys.encryption,
+      LOG_LEVEL: 'info',
+      RELAY_IDLE_MS: '50',
+      ...options.env,
+    },
+  });
+  const logs: string[] = [];
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })));
+  readline.createInterface({ input: child.stderr! }).on('line', (line) => logs.push(line));
+  const url = await new Promise<string>((resolve, reject) => {
+    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+      logs.push(line);
+      const ready = /^ketenhub hub ready: health (\S+)\/health/.exec(line);
+      if (ready) resolve(ready[1]);
+    });
+    void exited.then(({ code, signal }) => reject(new Error(`hub exited (code ${code}, signal ${signal}) before it was ready:\n${logs.slice(-20).join('\n')}`)));
+    setTimeout(() => reject(new Error(`hub not ready within 60 s:\n${logs.slice(-20).join('\n')}`)), 60_000).unref();
+  });
+  return {
+    url,
+    child,
+    logs,
+    exited,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
