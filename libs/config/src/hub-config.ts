@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { repoRoot } from './repo-root';
 
 export interface HubConfig {
-  kafka: { brokers: string[]; clientId: string; groupId: string; topicPrefix: string; partitions: number };
+  kafka: { brokers: string[]; clientId: string; groupId: string; topicPrefix: string; partitions: number; sessionTimeoutMs: number };
   databaseUrl: string;
   http: { port: number; host: string };
   regionDir: string;
@@ -78,6 +78,7 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
       groupId: env.KAFKA_GROUP_ID ?? `${topicPrefix}ketenhub-hub`,
       topicPrefix,
       partitions: integer('KAFKA_TOPIC_PARTITIONS', 3, 1, 1000),
+      sessionTimeoutMs: integer('KAFKA_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
     },
     databaseUrl,
     http: { port: integer('HTTP_PORT', 3000, 0, 65535), host: env.HTTP_HOST ?? '127.0.0.1' },

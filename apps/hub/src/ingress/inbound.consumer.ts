@@ -41,8 +41,8 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
     const inbound = this.region.config.partners.map((p) => this.topics.inbound(p.id));
     this.consumer = this.kafka.consumer({
       groupId: this.config.kafka.groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: this.config.kafka.sessionTimeoutMs,
+      heartbeatInterval: Math.floor(this.config.kafka.sessionTimeoutMs / 10),
       retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 30 },
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {

@@ -1,0 +1,72 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Contracts } from '@ketenhub/contracts';
+import { repoRoot } from '@ketenhub/config';
+import { resolveRecipients } from './recipients';
+import { loadRegion, RegionConfigError } from './region';
+
+const contracts = Contracts.load();
+const demoDir = path.join(repoRoot(), 'config', 'regions', 'demo');
+const demoText = fs.readFileSync(path.join(demoDir, 'region.yaml'), 'utf8');
+
+function brokenCopy(edit: (text: string) => string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'region-'));
+  fs.writeFileSync(path.join(dir, 'region.yaml'), edit(demoText));
+  return dir;
+}
+
+function problemsOf(dir: string): string {
+  try {
+    loadRegion(dir, contracts);
+  } catch (error) {
+    if (error instanceof RegionConfigError) return error.message;
+    throw error;
+  }
+  throw new Error('expected the region to be refused');
+}
+
+describe('region configuration', () => {
+  it('loads the demo region with a content version', () => {
+    const region = loadRegion(demoDir, contracts);
+    expect(region.config.partners.map((p) => p.id)).toEqual(['toegang-almere', 'toegang-lelystad', 'veilig-thuis-flevoland']);
+    expect(region.version).toMatch(/^[0-9a-f]{12}$/);
+  });
+
+  it.each([
+    ['an undeclared legal basis', (t: string) => t.replace('legalBasis: TOESTEMMING', 'legalBasis: ONBEKEND'), "/routes/0/legalBasis: legal basis 'ONBEKEND' is not declared"],
+    ['an unknown event type', (t: string) => t.replace('[nl.ketenhub.toegang.hulpvraag-geregistreerd.v1]', '[nl.ketenhub.toegang.bestaat-niet.v1]'), "/routes/0/events/0: unknown event type"],
+    ['an unknown role', (t: string) => t.replace('to: [{ role: VEILIG_THUIS }]', 'to: [{ role: POLITIE }]'), '/routes/0/to/0'],
+    ['a local access that is no partner', (t: string) => t.replace('localAccess: toegang-lelystad', 'localAccess: niemand'), "/municipalities/1/localAccess: no partner with id 'niemand'"],
+    ['a malformed municipality code', (t: string) => t.replace('code: GM0995', 'code: GM995'), '/municipalities/1/code: must match pattern'],
+    ['broken YAML', (t: string) => t.replace('partners:', 'partners: [oops'), 'line'],
+  ])('refuses %s and says where', (_name, edit, expected) => {
+    const message = problemsOf(brokenCopy(edit));
+    expect(message).toContain('region.yaml');
+    expect(message).toContain(expected);
+  });
+
+  it('names the line of the problem', () => {
+    const message = problemsOf(brokenCopy((t) => t.replace('legalBasis: TOESTEMMING', 'legalBasis: ONBEKEND')));
+    const line = demoText.split('\n').findIndex((l) => l.includes('legalBasis: TOESTEMMING')) + 1;
+    expect(message).toContain(`line ${line}, /routes/0/legalBasis`);
+  });
+});
+
+describe('resolveRecipients', () => {
+  const region = loadRegion(demoDir, contracts);
+
+  it('sends a request for help to Veilig Thuis by role, not back to its sender', () => {
+    expect(resolveRecipients(region, { eventType: 'nl.ketenhub.toegang.hulpvraag-geregistreerd.v1', senderId: 'toegang-almere', municipality: 'GM0034', involved: ['toegang-almere'] }))
+      .toEqual([{ partnerId: 'veilig-thuis-flevoland', routeId: 'hulpvraag-naar-veilig-thuis', legalBasis: 'TOESTEMMING', purpose: 'afstemming zorg en veiligheid' }]);
+  });
+
+  it('sends a triage to the involved partners and the municipality\'s local access, each once', () => {
+    const recipients = resolveRecipients(region, { eventType: 'nl.ketenhub.veiligthuis.triage-afgerond.v1', senderId: 'veilig-thuis-flevoland', municipality: 'GM0995', involved: ['toegang-almere', 'veilig-thuis-flevoland'] });
+    expect(recipients.map((r) => r.partnerId)).toEqual(['toegang-almere', 'toegang-lelystad']);
+  });
+
+  it('sends nothing for an event no route names', () => {
+    expect(resolveRecipients(region, { eventType: 'nl.ketenhub.hub.bericht-afgewezen.v1', senderId: 'x', involved: [] })).toEqual([]);
+  });
+});
