@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import { findBsnLike } from '@ketenhub/domain';
+import { maskBsns } from '@ketenhub/domain';
 
 /** Fields that may hold a person's data; pino replaces them wherever they appear. */
 export const REDACT_PATHS = [
@@ -17,11 +17,8 @@ export function createRootLogger(level: string): Logger {
     base: { service: 'ketenhub-hub' },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     hooks: {
-      streamWrite: (line: string) => (findBsnLike(line).length > 0 ? maskBsns(line) : line),
+      streamWrite: maskBsns,
     },
   });
 }
 
-function maskBsns(line: string): string {
-  return line.replace(/(?<![0-9])[0-9]{9}(?![0-9])/g, (digits) => (findBsnLike(digits).length > 0 ? '[bsn]' : digits));
-}

@@ -1,4 +1,4 @@
-import { findBsnLike, isValidBsn } from './bsn';
+import { findBsnLike, isValidBsn, maskBsns } from './bsn';
 
 describe('BSN elfproef', () => {
   it.each(['111222333', '123456782', '999999990'])('accepts %s', (bsn) => {
@@ -17,5 +17,9 @@ describe('BSN elfproef', () => {
 
   it('finds a valid BSN inside text but not inside longer digit runs', () => {
     expect(findBsnLike('kind 111222333 en 1112223330 en 123456789')).toEqual(['111222333']);
+  });
+
+  it('masks valid BSNs and leaves other numbers alone', () => {
+    expect(maskBsns('a 111222333 b 123456789 c 1112223330')).toBe('a [bsn] b 123456789 c 1112223330');
   });
 });

@@ -14,3 +14,8 @@ export function isValidBsn(value: string): boolean {
 export function findBsnLike(text: string): string[] {
   return (text.match(/(?<![0-9])[0-9]{9}(?![0-9])/g) ?? []).filter(isValidBsn);
 }
+
+/** Replaces every nine-digit run that passes the elfproef by '[bsn]'. */
+export function maskBsns(text: string): string {
+  return text.replace(/(?<![0-9])[0-9]{9}(?![0-9])/g, (digits) => (isValidBsn(digits) ? '[bsn]' : digits));
+}

@@ -1,4 +1,5 @@
 import type { BerichtAfgewezenV1, RejectionReason, SchemaError } from '@ketenhub/contracts';
+import { maskBsns } from '@ketenhub/domain';
 import { CLOUDEVENTS_CONTENT_TYPE, HUB_SOURCE, type Topics } from '@ketenhub/messaging';
 import type { OutboxMessage } from '@ketenhub/persistence';
 import { deadLetterId, rejectionId } from '../ids';
@@ -24,7 +25,8 @@ export function rejectionMessages(topics: Topics, partnerId: string, message: In
     headers: {
       'ketenhub-message-id': deadLetterId(message.topic, message.partition, message.offset),
       'ketenhub-reason': rejection.reason,
-      'ketenhub-errors': JSON.stringify(rejection.errors),
+      // Headers are read by tools that log them: a property name that happens to be a BSN is masked.
+      'ketenhub-errors': maskBsns(JSON.stringify(rejection.errors)),
       'ketenhub-origin-topic': message.topic,
       'ketenhub-origin-partition': String(message.partition),
       'ketenhub-origin-offset': message.offset,
