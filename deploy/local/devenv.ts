@@ -36,6 +36,7 @@ export async function startDevEnv(options: DevEnvOptions): Promise<DevEnv> {
     ? fs.mkdtempSync(path.join(os.tmpdir(), 'ketenhub-devenv-'))
     : (options.dataDir ?? path.join(repoRoot(), '.local', 'devenv'));
   fs.mkdirSync(dataDir, { recursive: true });
+  const releaseLock = options.ephemeral ? () => undefined : lockDataDir(dataDir);
   // postgres runs as the `postgres` user and must be able to reach its data folder.
   fs.chmodSync(dataDir, 0o755);
 
@@ -56,9 +57,35 @@ export async function startDevEnv(options: DevEnvOptions): Promise<DevEnv> {
     postgresVersion: postgres.version,
     async stop() {
       await Promise.allSettled([kafka.stop(), postgres.stop()]);
+      releaseLock();
       if (options.ephemeral) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** One owner per data folder: a second `npm start` on the same folder would rewrite the broker's ports under the first. */
+function lockDataDir(dataDir: string): () => void {
+  const lock = path.join(dataDir, 'owner.pid');
+  try {
+    fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+  } catch {
+    const owner = Number(fs.readFileSync(lock, 'utf8'));
+    if (owner !== process.pid && isAlive(owner)) {
+      throw new Error(`${dataDir} is in use by process ${owner} (another npm start?). Stop that one first, or use another folder with --data-dir.`);
+    }
+    fs.writeFileSync(lock, String(process.pid));
+  }
+  return () => fs.rmSync(lock, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function main(): Promise<void> {
