@@ -4,10 +4,9 @@
  * JSON pointer, keyword), the dead-letter topic keeps the original bytes with the reasons, and
  * the good message sent right after is still delivered.
  */
-import type { Kafka } from 'kafkajs';
 import { cloudEvent, hulpvraag, makeBsn, triage } from '../support/factories';
-import { KafkaPartner, TopicReader, testKafka } from '../support/partner';
-import { createTestDatabase, startHubProcess, uniquePrefix, type HubProcess } from '../support/test-env';
+import type { KafkaPartner, TopicReader } from '../support/partner';
+import { openScenario, type Scenario } from '../support/scenario';
 
 const SOURCE = 'urn:ketenhub:partner:toegang-almere';
 const MAX_BYTES = 4096;
@@ -95,24 +94,21 @@ const cases: Case[] = [
 ];
 
 describe('bad input on the bus: rejected with its reason to the sender, dead-lettered with its bytes, and the pipeline goes on', () => {
-  let kafka: Kafka;
-  let hub: HubProcess;
+  let scenario: Scenario;
   let toegang: KafkaPartner;
   let vt: KafkaPartner;
   let deadLetters: TopicReader;
-  const prefix = uniquePrefix();
+  let prefix: string;
 
   beforeAll(async () => {
-    kafka = testKafka();
-    hub = await startHubProcess({ databaseUrl: await createTestDatabase(), topicPrefix: prefix, env: { MAX_MESSAGE_BYTES: String(MAX_BYTES) } });
-    toegang = await KafkaPartner.connect(kafka, 'toegang-almere', prefix);
-    vt = await KafkaPartner.connect(kafka, 'veilig-thuis-flevoland', prefix);
-    deadLetters = await TopicReader.start(kafka, `${prefix}ketenhub.deadletter`);
+    scenario = await openScenario(['toegang-almere', 'veilig-thuis-flevoland'], { MAX_MESSAGE_BYTES: String(MAX_BYTES) });
+    ({ deadLetters, prefix } = scenario);
+    toegang = scenario.partner('toegang-almere');
+    vt = scenario.partner('veilig-thuis-flevoland');
   });
 
   afterAll(async () => {
-    await Promise.allSettled([toegang?.close(), vt?.close(), deadLetters?.stop()]);
-    await hub?.stop();
+    await scenario?.close();
   });
 
   it.each(cases)('$name → $reason, and the next good message is delivered', async ({ bytes, reason, errors }) => {

@@ -4,37 +4,32 @@
  * other's event as the demo region's routes say, each delivery has an audit record, and a broken
  * message sent in between is rejected with a clear reason without holding up the rest.
  */
-import type { Kafka } from 'kafkajs';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { verifyAuditChain } from '@ketenhub/persistence';
 import { hulpvraag, makeBsn, triage } from '../support/factories';
-import { KafkaPartner, TopicReader, testKafka } from '../support/partner';
+import type { KafkaPartner, TopicReader } from '../support/partner';
 import { pollUntil } from '../support/poll';
-import { createTestDatabase, startHubProcess, uniquePrefix, type HubProcess } from '../support/test-env';
+import { openScenario, type Scenario } from '../support/scenario';
+import type { HubProcess } from '../support/test-env';
 
 describe('first scenario: request for help, then Veilig Thuis triage (demo region routes hulpvraag-naar-veilig-thuis and triage-naar-betrokkenen)', () => {
-  let kafka: Kafka;
+  let scenario: Scenario;
   let hub: HubProcess;
   let db: DataSource;
   let toegang: KafkaPartner;
   let vt: KafkaPartner;
   let deadLetters: TopicReader;
-  const prefix = uniquePrefix();
+  let prefix: string;
 
   beforeAll(async () => {
-    kafka = testKafka();
-    const databaseUrl = await createTestDatabase();
-    hub = await startHubProcess({ databaseUrl, topicPrefix: prefix });
-    db = await new DataSource({ type: 'postgres', url: databaseUrl }).initialize();
-    toegang = await KafkaPartner.connect(kafka, 'toegang-almere', prefix);
-    vt = await KafkaPartner.connect(kafka, 'veilig-thuis-flevoland', prefix);
-    deadLetters = await TopicReader.start(kafka, `${prefix}ketenhub.deadletter`);
+    scenario = await openScenario(['toegang-almere', 'veilig-thuis-flevoland']);
+    ({ hub, db, deadLetters, prefix } = scenario);
+    toegang = scenario.partner('toegang-almere');
+    vt = scenario.partner('veilig-thuis-flevoland');
   });
 
   afterAll(async () => {
-    await Promise.allSettled([toegang?.close(), vt?.close(), deadLetters?.stop()]);
-    await hub?.stop();
-    await db?.destroy();
+    await scenario?.close();
   });
 
   it('routes each party the other\'s event, audits each delivery, and rejects the broken message in between', async () => {

@@ -1,0 +1,43 @@
+import type { Kafka } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { KafkaPartner, TopicReader, testKafka } from './partner';
+import { createTestDatabase, startHubProcess, uniquePrefix, type HubProcess } from './test-env';
+
+export interface Scenario {
+  kafka: Kafka;
+  hub: HubProcess;
+  db: DataSource;
+  databaseUrl: string;
+  prefix: string;
+  deadLetters: TopicReader;
+  partner(id: string): KafkaPartner;
+  close(): Promise<void>;
+}
+
+/**
+ * A hub process of its own (own database, own topic prefix) on the suite's real Kafka and
+ * PostgreSQL, with simulated Kafka partners and a reader on the dead-letter topic.
+ */
+export async function openScenario(partnerIds: string[], env: Record<string, string> = {}): Promise<Scenario> {
+  const kafka = testKafka();
+  const prefix = uniquePrefix();
+  const databaseUrl = await createTestDatabase();
+  const hub = await startHubProcess({ databaseUrl, topicPrefix: prefix, env });
+  const db = await new DataSource({ type: 'postgres', url: databaseUrl }).initialize();
+  const partners = new Map<string, KafkaPartner>();
+  for (const id of partnerIds) partners.set(id, await KafkaPartner.connect(kafka, id, prefix));
+  const deadLetters = await TopicReader.start(kafka, `${prefix}ketenhub.deadletter`);
+  return {
+    kafka, hub, db, databaseUrl, prefix, deadLetters,
+    partner(id) {
+      const partner = partners.get(id);
+      if (!partner) throw new Error(`no simulated partner '${id}' in this scenario`);
+      return partner;
+    },
+    async close() {
+      await Promise.allSettled([...[...partners.values()].map((p) => p.close()), deadLetters.stop()]);
+      await hub.stop();
+      await db.destroy();
+    },
+  };
+}
