@@ -20,6 +20,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(OUT, { recursive: true });
   const index: string[] = [BANNER];
   const eventMap: string[] = [];
+  const exported = new Set<string>();
   for (const file of listSchemaFiles()) {
     const schema = JSON.parse(fs.readFileSync(file, 'utf8')) as { title?: string };
     const name = moduleName(file);
@@ -34,12 +35,12 @@ async function main(): Promise<void> {
       format: true,
     });
     fs.writeFileSync(path.join(OUT, `${name}.ts`), ts);
-    if (isDefs) {
-      index.push(`export type { PersoonRef, Perspectief } from './${name}';`);
-      continue;
-    }
+    // Export every named type once: a shared definition ($ref) is generated into each module that uses it.
+    const names = [...ts.matchAll(/^export (?:type|interface) ([A-Za-z0-9_]+)/gm)].map((m) => m[1]).filter((n) => !exported.has(n));
+    names.forEach((n) => exported.add(n));
+    if (names.length > 0) index.push(`export type { ${names.join(', ')} } from './${name}';`);
+    if (isDefs) continue;
     if (!schema.title) throw new Error(`${path.relative(SCHEMA_ROOT, file)}: every schema needs a title (it names the type)`);
-    index.push(`export type { ${schema.title} } from './${name}';`);
     index.push(`import type { ${schema.title} } from './${name}';`);
     const type = eventTypeOfFile(file);
     if (type) eventMap.push(`  '${type}': ${schema.title};`);

@@ -1,3 +1,4 @@
 export * from './bsn';
 export * from './ids';
 export * from './roles';
+export * from './regie';

@@ -1,0 +1,4 @@
+export * from './family-state';
+export * from './decision-table';
+export * from './rules';
+export * from './working-days';
