@@ -65,6 +65,7 @@ export async function startHubProcess(options: HubOptions): Promise<HubProcess> 
       BSN_ENCRYPTION_KEY: keys.encryption,
       LOG_LEVEL: 'info',
       RELAY_IDLE_MS: '50',
+      TIMER_POLL_MS: '250',
       // A killed hub's group membership expires sooner, so a restart rebalances quickly.
       KAFKA_SESSION_TIMEOUT_MS: '6000',
       ...options.env,

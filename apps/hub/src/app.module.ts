@@ -5,16 +5,18 @@ import type { DataSource } from 'typeorm';
 import type { HubConfig } from '@ketenhub/config';
 import type { Contracts } from '@ketenhub/contracts';
 import { createKafka, Topics } from '@ketenhub/messaging';
-import { AuditStore, FamilyStore, InboxStore, OutboxStore } from '@ketenhub/persistence';
+import { AuditStore, FamilyStore, InboxStore, OutboxStore, RegieStore } from '@ketenhub/persistence';
 import { BsnVault } from '@ketenhub/privacy';
 import type { Region } from '@ketenhub/routing';
+import { FamilyRecord } from './family/family-record';
 import { AcceptMessageUseCase } from './ingress/accept-message.use-case';
 import { InboundConsumer } from './ingress/inbound.consumer';
 import { HealthController } from './operations/health.controller';
 import { MetricsController } from './operations/metrics.controller';
 import { MetricsService } from './operations/metrics.service';
 import { OutboxRelay } from './relay/outbox.relay';
-import { DATA_SOURCE, HUB_CONFIG, KAFKA, REGION } from './tokens';
+import { CONTRACTS, DATA_SOURCE, HUB_CONFIG, KAFKA, REGION } from './tokens';
+import { TimerScheduler } from './family/timer.scheduler';
 
 export interface HubDependencies {
   config: HubConfig;
@@ -42,6 +44,7 @@ export class AppModule {
         { provide: HUB_CONFIG, useValue: config },
         { provide: DATA_SOURCE, useValue: dataSource },
         { provide: REGION, useValue: region },
+        { provide: CONTRACTS, useValue: contracts },
         { provide: KAFKA, useValue: createKafka(config.kafka.clientId, config.kafka.brokers, (level, message, extra) => kafkaLogger[level](extra, message)) },
         { provide: Topics, useValue: new Topics(config.kafka.topicPrefix) },
         { provide: OutboxStore, useValue: new OutboxStore() },
@@ -51,13 +54,14 @@ export class AppModule {
           useFactory: (topics: Topics, outbox: OutboxStore) => new AcceptMessageUseCase({
             dataSource, contracts, region, topics, outbox,
             vault: new BsnVault(config.secrets.bsnHashKey, config.secrets.bsnEncryptionKey),
-            families: new FamilyStore(), inbox: new InboxStore(), audit: new AuditStore(),
+            families: new FamilyStore(), inbox: new InboxStore(), audit: new AuditStore(), familyRecord: new FamilyRecord(region, new RegieStore()),
             maxMessageBytes: config.maxMessageBytes, systemId: `ketenhub/${region.config.region}`,
           }),
         },
         MetricsService,
         OutboxRelay,
         InboundConsumer,
+        TimerScheduler,
       ],
     };
   }

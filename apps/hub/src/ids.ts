@@ -13,3 +13,7 @@ export const deadLetterId = (topic: string, partition: number, offset: string): 
 export const rejectionId = (topic: string, partition: number, offset: string): string =>
   uuidv5(`rejection|${topic}|${partition}|${offset}`, NAMESPACE);
 export const auditIdFor = (messageId: string): string => uuidv5(`audit|${messageId}`, NAMESPACE);
+export const hubMessageId = (source: string, eventId: string, type: string, recipient: string): string =>
+  uuidv5(`hub|${source}|${eventId}|${type}|${recipient}`, NAMESPACE);
+export const timerMessageId = (timerId: string, phase: 'warn' | 'fire', recipient: string): string =>
+  uuidv5(`timer|${timerId}|${phase}|${recipient}`, NAMESPACE);

@@ -3,3 +3,4 @@ export const HUB_CONFIG = Symbol('HUB_CONFIG');
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
 export const KAFKA = Symbol('KAFKA');
 export const REGION = Symbol('REGION');
+export const CONTRACTS = Symbol('CONTRACTS');

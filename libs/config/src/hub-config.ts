@@ -15,6 +15,8 @@ export interface HubConfig {
   maxMessageBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   relay: { batchSize: number; idleMs: number };
+  /** How often the timer scheduler looks for due deadlines. */
+  timerPollMs: number;
   /** Test-only fault injection, see docs/OPERATIONS.md. Empty in production. */
   failpoint: string;
 }
@@ -87,6 +89,7 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
     maxMessageBytes: integer('MAX_MESSAGE_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     logLevel,
     relay: { batchSize: integer('RELAY_BATCH_SIZE', 500, 1, 10_000), idleMs: integer('RELAY_IDLE_MS', 200, 10, 60_000) },
+    timerPollMs: integer('TIMER_POLL_MS', 5_000, 50, 3_600_000),
     failpoint: env.KETENHUB_FAILPOINT ?? '',
   };
   if (problems.length > 0) throw new ConfigError(problems);

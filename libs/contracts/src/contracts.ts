@@ -29,7 +29,7 @@ export class Contracts {
   ) {}
 
   static load(schemaRoot: string = path.join(repoRoot(), 'schemas')): Contracts {
-    const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
+    const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
     addFormats(ajv);
     ajv.addFormat('bsn', { type: 'string', validate: isValidBsn });
     ajv.addKeyword({ keyword: 'x-ketenhub-publishers', schemaType: 'array' });

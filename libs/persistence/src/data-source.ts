@@ -1,7 +1,8 @@
 import { DataSource } from 'typeorm';
 import { Foundation1763900000000 } from './migrations/1763900000000-foundation';
+import { Regie1763990000000 } from './migrations/1763990000000-regie';
 
-export const MIGRATIONS = [Foundation1763900000000];
+export const MIGRATIONS = [Foundation1763900000000, Regie1763990000000];
 
 /** The hub's PostgreSQL connection. Schema changes only through MIGRATIONS, never synchronize. */
 export function createDataSource(url: string, poolSize = 10): DataSource {

@@ -49,6 +49,15 @@ export class FamilyStore {
       [familyId, partnerId, since, eventId]);
   }
 
+  /** Marks the one-time handover of the family's dossier to a newly involved partner; false if it was sent before. */
+  async markDossierSent(db: EntityManager, familyId: string, partnerId: string, since: string, eventId: string): Promise<boolean> {
+    const rows: unknown[] = await db.query(
+      `INSERT INTO involvement (family_id, partner_id, since, first_event_id, dossier_sent_at) VALUES ($1, $2, $3, $4, now())
+       ON CONFLICT (family_id, partner_id) DO UPDATE SET dossier_sent_at = now() WHERE involvement.dossier_sent_at IS NULL
+       RETURNING partner_id`, [familyId, partnerId, since, eventId]);
+    return rows.length > 0;
+  }
+
   async involved(db: EntityManager, familyId: string): Promise<string[]> {
     const rows: Array<{ partner_id: string }> = await db.query(
       'SELECT partner_id FROM involvement WHERE family_id = $1 ORDER BY since, partner_id', [familyId]);

@@ -14,6 +14,8 @@ export interface RoutingFacts {
   municipality?: string;
   /** Partners already involved with the family (the sender included or not). */
   involved: readonly string[];
+  /** For the hub's own events: the holders of record and newly involved partners. */
+  relations?: Partial<Record<'REGISSEUR' | 'VEILIGHEID' | 'VORIGE_REGISSEUR' | 'NIEUW_BETROKKEN', readonly string[]>>;
 }
 
 /**
@@ -26,7 +28,7 @@ export function resolveRecipients(region: Region, facts: RoutingFacts): Recipien
   for (const route of region.config.routes) {
     if (!route.events.includes(facts.eventType)) continue;
     for (const partner of selectPartners(region, route, facts)) {
-      if (partner.id === facts.senderId || out.has(partner.id)) continue;
+      if ((partner.id === facts.senderId && !route.to.some((t) => 'relation' in t && t.relation === 'NIEUW_BETROKKEN')) || out.has(partner.id)) continue;
       out.set(partner.id, { partnerId: partner.id, routeId: route.id, legalBasis: route.legalBasis, purpose: route.purpose });
     }
   }
@@ -44,6 +46,8 @@ function selectPartners(region: Region, route: Route, facts: RoutingFacts): Part
       picked.push(...region.config.partners.filter((p) => p.role === selector.role && serves(p, facts.municipality)));
     } else if (selector.relation === 'INVOLVED') {
       picked.push(...facts.involved.map((id) => region.partner(id)).filter((p): p is Partner => p !== undefined));
+    } else if (selector.relation !== 'LOCAL_ACCESS') {
+      picked.push(...(facts.relations?.[selector.relation] ?? []).map((id) => region.partner(id)).filter((p): p is Partner => p !== undefined));
     } else {
       const municipality = region.config.municipalities.find((m) => m.code === facts.municipality);
       const access = municipality ? region.partner(municipality.localAccess) : undefined;

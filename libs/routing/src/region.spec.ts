@@ -27,6 +27,25 @@ function problemsOf(dir: string): string {
 }
 
 describe('region configuration', () => {
+  it.each([
+    ['flevoland', 6, 'standaard'],
+    ['west-brabant-west', 9, 'west-brabant-west'],
+  ])('loads the example region %s: %i municipalities, table %s', (name, municipalities, table) => {
+    const region = loadRegion(path.join(repoRoot(), 'config', 'regions', name), contracts);
+    expect(region.config.municipalities).toHaveLength(municipalities);
+    expect(region.regieTable.table).toBe(table);
+  });
+
+  it('reads local choices per municipality, with defaults where a municipality sets none', () => {
+    const region = loadRegion(path.join(repoRoot(), 'config', 'regions', 'flevoland'), contracts);
+    expect(region.localChoices('GM0034')).toEqual({ regieLangdurigVerblijf: 'LOKALE_TOEGANG', preventiefKaderIngekocht: true });
+    expect(region.localChoices('GM0995')).toEqual({ regieLangdurigVerblijf: 'LOKALE_TOEGANG', preventiefKaderIngekocht: false });
+  });
+
+  it('refuses a region that names a regie table that does not exist', () => {
+    expect(problemsOf(brokenCopy((t) => t.replace('region: demo', 'region: demo\nregieTabel: onbekend')))).toContain("no regie table 'onbekend'");
+  });
+
   it('loads the demo region with a content version', () => {
     const region = loadRegion(demoDir, contracts);
     expect(region.config.partners.map((p) => p.id)).toEqual(['toegang-almere', 'toegang-lelystad', 'veilig-thuis-flevoland']);

@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { Contracts, RegionConfigV1 } from '@ketenhub/contracts';
+import { DEFAULT_LOCAL_CHOICES, DEFAULT_RULE_SETTINGS, type LocalChoices, type RegieTable, type RuleSettings } from '@ketenhub/domain';
+import { repoRoot } from '@ketenhub/config';
 
 export type RegionConfig = RegionConfigV1;
 export type Partner = RegionConfig['partners'][number];
@@ -14,6 +16,9 @@ export interface Region {
   version: string;
   file: string;
   partner(id: string): Partner | undefined;
+  regieTable: RegieTable;
+  ruleSettings: RuleSettings;
+  localChoices(municipality: string | null): LocalChoices;
 }
 
 export class RegionConfigError extends Error {
@@ -24,18 +29,33 @@ export class RegionConfigError extends Error {
 }
 
 const REGION_SCHEMA = 'https://schemas.ketenhub.nl/config/region.v1.schema.json';
+const TABLE_SCHEMA = 'https://schemas.ketenhub.nl/config/regie-table.v1.schema.json';
 
-/** Reads <dir>/region.yaml, checks it against its schema and its cross-references, and names every problem by file, line and path. */
-export function loadRegion(dir: string, contracts: Contracts): Region {
-  const file = path.join(dir, 'region.yaml');
-  if (!fs.existsSync(file)) throw new RegionConfigError(file, ['file not found']);
+/** Reads config/regie/<name>.yaml and checks it against its schema. */
+export function loadRegieTable(name: string, contracts: Contracts): RegieTable {
+  const file = path.join(repoRoot(), 'config', 'regie', `${name}.yaml`);
+  if (!fs.existsSync(file)) throw new RegionConfigError(file, [`no regie table '${name}' (expected ${file})`]);
+  const { value, where } = readYaml(file);
+  const errors = contracts.validateAgainst(TABLE_SCHEMA, value);
+  if (errors.length > 0) throw new RegionConfigError(file, errors.map((e) => `${where(e.pointer)}: ${e.message} (${e.keyword})`));
+  const table = value as RegieTable;
+  const ids = new Set<string>();
+  const problems: string[] = [];
+  table.rows.forEach((row, i) => {
+    if (ids.has(row.id)) problems.push(`${where(`/rows/${i}/id`)}: row id '${row.id}' is used twice`);
+    ids.add(row.id);
+  });
+  if (problems.length > 0) throw new RegionConfigError(file, problems);
+  return table;
+}
+
+function readYaml(file: string): { value: unknown; where: (pointer: string) => string } {
   const text = fs.readFileSync(file, 'utf8');
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new RegionConfigError(file, doc.errors.map((e) => `line ${e.linePos?.[0].line ?? '?'}: ${e.message.split('\n')[0]}`));
   }
-  const value: unknown = doc.toJS();
   const where = (pointer: string): string => {
     const segments = pointer.split('/').slice(1).map((s) => (/^[0-9]+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
     for (let n = segments.length; n >= 0; n--) {
@@ -44,6 +64,15 @@ export function loadRegion(dir: string, contracts: Contracts): Region {
     }
     return pointer || '/';
   };
+  return { value: doc.toJS(), where };
+}
+
+/** Reads <dir>/region.yaml, checks it against its schema and its cross-references, and names every problem by file, line and path. */
+export function loadRegion(dir: string, contracts: Contracts): Region {
+  const file = path.join(dir, 'region.yaml');
+  if (!fs.existsSync(file)) throw new RegionConfigError(file, ['file not found']);
+  const text = fs.readFileSync(file, 'utf8');
+  const { value, where } = readYaml(file);
   const schemaErrors = contracts.validateAgainst(REGION_SCHEMA, value);
   if (schemaErrors.length > 0) {
     throw new RegionConfigError(file, schemaErrors.map((e) => `${where(e.pointer)}: ${e.message} (${e.keyword})`));
@@ -52,11 +81,17 @@ export function loadRegion(dir: string, contracts: Contracts): Region {
   const problems = crossCheck(config, contracts).map(([pointer, message]) => `${where(pointer)}: ${message}`);
   if (problems.length > 0) throw new RegionConfigError(file, problems);
   const partners = new Map(config.partners.map((p) => [p.id, p]));
+  const regieTable = loadRegieTable(config.regieTabel ?? 'standaard', contracts);
+  const municipalities = new Map(config.municipalities.map((m) => [m.code, m]));
   return {
     config,
     file,
-    version: createHash('sha256').update(text).digest('hex').slice(0, 12),
+    // The table is part of what decides: its content counts in the version too.
+    version: createHash('sha256').update(text).update(JSON.stringify(regieTable)).digest('hex').slice(0, 12),
     partner: (id) => partners.get(id),
+    regieTable,
+    ruleSettings: { ...DEFAULT_RULE_SETTINGS, ...config.regels },
+    localChoices: (code) => ({ ...DEFAULT_LOCAL_CHOICES, ...(code ? municipalities.get(code)?.lokaleKeuzes : undefined) }),
   };
 }
 

@@ -1,12 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { AuditFields } from '@ketenhub/audit';
 import { decodeCloudEvent, type Contracts, type KetenhubCloudEvent } from '@ketenhub/contracts';
-import { CLOUDEVENTS_CONTENT_TYPE, HUB_SOURCE, partnerSource, type Topics } from '@ketenhub/messaging';
-import type { AuditStore, FamilyStore, InboxStore, OutboxMessage, OutboxStore } from '@ketenhub/persistence';
+import { HUB_SOURCE, partnerSource, type Topics } from '@ketenhub/messaging';
+import type { AuditStore, FamilyStore, InboxStore, OutboxStore } from '@ketenhub/persistence';
 import { collectPersonRefs, replaceBsns, type BsnVault } from '@ketenhub/privacy';
 import { resolveRecipients, type Partner, type Region } from '@ketenhub/routing';
-import { auditIdFor, forwardId } from '../ids';
+import { FamilyRecord } from '../family/family-record';
+import { forwardId, hubMessageId } from '../ids';
+import { DisclosureBatch } from './disclosures';
 import type { InboundMessage, Outcome } from './inbound-message';
 import { rejectionMessages, type Rejection } from './rejection';
 
@@ -20,6 +21,7 @@ export interface AcceptMessageDeps {
   inbox: InboxStore;
   outbox: OutboxStore;
   audit: AuditStore;
+  familyRecord: FamilyRecord;
   maxMessageBytes: number;
   systemId: string;
 }
@@ -65,7 +67,7 @@ export class AcceptMessageUseCase {
   }
 
   private async apply(db: EntityManager, message: InboundMessage, owner: Partner, event: KetenhubCloudEvent): Promise<Outcome> {
-    const { families, inbox, outbox, audit, region, topics, vault } = this.deps;
+    const { families, inbox, outbox, audit, region, topics } = this.deps;
     const payloadSha256 = createHash('sha256').update(message.value ?? Buffer.alloc(0)).digest();
     const seen = await inbox.payloadHashOf(db, event.source, event.id);
     if (seen) {
@@ -89,31 +91,32 @@ export class AcceptMessageUseCase {
     const involvedBefore = await families.involved(db, familyId);
     await families.involve(db, familyId, owner.id, event.time, event.id);
 
-    const recipients = resolveRecipients(region, { eventType: event.type, senderId: owner.id, municipality, involved: involvedBefore });
-    const now = new Date().toISOString();
-    const messages: OutboxMessage[] = [];
-    const records: AuditFields[] = [];
-    for (const recipient of recipients) {
-      const messageId = forwardId(event.source, event.id, recipient.partnerId);
-      const forwarded = {
-        specversion: '1.0', id: messageId, source: HUB_SOURCE, type: event.type, time: event.time,
-        datacontenttype: 'application/json', familyid: familyId, causationid: event.id, data,
-      };
-      messages.push({
-        messageId, topic: topics.outbound(recipient.partnerId), key: familyId, familyId,
-        value: Buffer.from(JSON.stringify(forwarded)),
-        headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE, 'ketenhub-message-id': messageId },
-      });
-      records.push({
-        auditId: auditIdFor(messageId), action: 'DISCLOSE', occurredAt: now, outcome: 'SUCCESS', systemId: this.deps.systemId,
-        actorPartnerId: owner.id, actorRole: owner.role, recipientPartnerId: recipient.partnerId, purpose: recipient.purpose,
-        accessPoint: `kafka:${topics.outbound(recipient.partnerId)}`, familyId, dataCategories: [event.type],
-        legalBasis: recipient.legalBasis, ruleId: recipient.routeId, configVersion: region.version, messageId, causationId: event.id,
+    const batch = new DisclosureBatch({ contracts: this.deps.contracts, topics, region, outbox, audit, systemId: this.deps.systemId });
+    batch.add({
+      type: event.type, time: event.time, data, familyId, causationId: event.id, actor: { partnerId: owner.id, role: owner.role },
+      recipients: resolveRecipients(region, { eventType: event.type, senderId: owner.id, municipality, involved: involvedBefore }),
+      messageId: (recipient) => forwardId(event.source, event.id, recipient),
+    });
+
+    const outcome = await this.deps.familyRecord.update(db, {
+      familyId, sender: owner, involvedBefore, event: { id: event.id, type: event.type, time: event.time, data: data as Record<string, unknown> },
+    });
+    for (const partnerId of outcome.newcomers) {
+      if (partnerId !== owner.id) await families.involve(db, familyId, partnerId, event.time, event.id);
+    }
+    const involvedNow = await families.involved(db, familyId);
+    const decidedAt = new Date().toISOString();
+    for (const hubEvent of outcome.hubEvents) {
+      batch.add({
+        type: hubEvent.type, time: decidedAt, data: hubEvent.data, familyId, causationId: event.id, actor: null,
+        recipients: resolveRecipients(region, {
+          eventType: hubEvent.type, senderId: HUB_SOURCE, municipality: outcome.state.municipality ?? municipality, involved: involvedNow, relations: hubEvent.relations,
+        }),
+        messageId: (recipient) => hubMessageId(event.source, event.id, hubEvent.type, recipient),
       });
     }
-    await outbox.add(db, messages);
-    await audit.append(db, records);
-    return { kind: 'accepted', eventId: event.id, type: event.type, familyId, deliveries: messages.length };
+    await batch.flush(db);
+    return { kind: 'accepted', eventId: event.id, type: event.type, familyId, deliveries: batch.size };
   }
 
   /** Finds the family of the persons the event names; a BSN seen for the first time joins that family, or a new one. */

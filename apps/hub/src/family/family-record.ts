@@ -1,0 +1,128 @@
+import type { EntityManager } from 'typeorm';
+import {
+  decide, deadlines, factsOf, foldFamily, isEvaluationWithoutRegisseur, isRegieGap, organisationFor,
+  type FamilyState, type PartnerRole, type RegionDirectory,
+} from '@ketenhub/domain';
+import type { RegieRecord, RegieStore } from '@ketenhub/persistence';
+import type { Partner, Region } from '@ketenhub/routing';
+import { handoverPackage, holder } from './handover';
+
+/** An event the hub itself sends, and to whom by relation. */
+export interface HubEvent {
+  type: string;
+  data: Record<string, unknown>;
+  relations: Partial<Record<'REGISSEUR' | 'VEILIGHEID' | 'VORIGE_REGISSEUR' | 'NIEUW_BETROKKEN', string[]>>;
+}
+
+export interface FamilyChange {
+  familyId: string;
+  event: { id: string; type: string; time: string; data: Record<string, unknown> };
+  sender: Partner;
+  /** Partners involved before this event. */
+  involvedBefore: string[];
+}
+
+export interface FamilyOutcome {
+  state: FamilyState;
+  hubEvents: HubEvent[];
+  /** Partners involved with the family for the first time through this event. */
+  newcomers: string[];
+}
+
+const hubType = (name: string) => `nl.ketenhub.hub.${name}.v1`;
+
+/**
+ * The family record after an event: the state from all its events in happened-order, the regie
+ * decision of the region's table, the holders of record (one row per family), the history of
+ * every change with its reason, the rules' signals, and the timers the state asks for.
+ */
+export class FamilyRecord {
+  constructor(private readonly region: Region, private readonly store: RegieStore) {}
+
+  directory(): RegionDirectory {
+    const { config } = this.region;
+    return {
+      localAccessOf: (code) => config.municipalities.find((m) => m.code === code)?.localAccess ?? null,
+      partnersWithRole: (role, code) => config.partners
+        .filter((p) => p.role === role && (!p.municipalities || (code !== null && p.municipalities.includes(code))))
+        .map((p) => p.id),
+    };
+  }
+
+  async update(db: EntityManager, change: FamilyChange): Promise<FamilyOutcome> {
+    const { region, store } = this;
+    const state = foldFamily(await store.events(db, change.familyId));
+    const decision = decide(region.regieTable, factsOf(state), region.localChoices(state.municipality));
+    const directory = this.directory();
+    const regisseurOrg = organisationFor(decision.regisseur, state, directory);
+    const veiligheidOrg = organisationFor(decision.veiligheid, state, directory);
+    const current = await store.current(db, change.familyId);
+    const reason = {
+      tabel: decision.table, tabelversie: decision.tableVersion, rij: decision.row ?? 'GEEN', configVersie: region.version, oorzaak: change.event.id,
+      ...(decision.row ? { omschrijving: region.regieTable.rows.find((r) => r.id === decision.row)?.description ?? '' } : {}),
+    };
+    const base = { rowId: decision.row, tableName: decision.table, tableVersion: decision.tableVersion, configVersion: region.version, causeEventId: change.event.id };
+    const hubEvents: HubEvent[] = [];
+    const regisseur = holder(decision.regisseur, regisseurOrg);
+    const veiligheid = holder(decision.veiligheid, veiligheidOrg);
+
+    if (!current || current.regisseurRole !== decision.regisseur || current.regisseurPartner !== regisseurOrg) {
+      const before = current?.regisseurRole ? holder(current.regisseurRole as PartnerRole, current.regisseurPartner) : undefined;
+      if (current || decision.regisseur) {
+        await store.record(db, change.familyId, { kind: 'REGISSEUR', fromRole: current?.regisseurRole ?? null, fromPartner: current?.regisseurPartner ?? null, toRole: decision.regisseur, toPartner: regisseurOrg, ...base });
+      }
+      if (regisseur) {
+        hubEvents.push({
+          type: hubType('regisseur-toegewezen'),
+          data: { regisseur, ...(before ? { vorige: before } : {}), reden: reason, overdracht: handoverPackage(state, regisseur, veiligheid) },
+          relations: { REGISSEUR: regisseurOrg ? [regisseurOrg] : [], VORIGE_REGISSEUR: current?.regisseurPartner ? [current.regisseurPartner] : [] },
+        });
+      }
+    }
+    if (!current || current.veiligheidRole !== decision.veiligheid || current.veiligheidPartner !== veiligheidOrg) {
+      if (current || decision.veiligheid) {
+        await store.record(db, change.familyId, { kind: 'VEILIGHEID', fromRole: current?.veiligheidRole ?? null, fromPartner: current?.veiligheidPartner ?? null, toRole: decision.veiligheid, toPartner: veiligheidOrg, ...base });
+      }
+      if (veiligheid) {
+        const before = current?.veiligheidRole ? holder(current.veiligheidRole as PartnerRole, current.veiligheidPartner) : undefined;
+        hubEvents.push({
+          type: hubType('veiligheid-toegewezen'),
+          data: { veiligheid, ...(before ? { vorige: before } : {}), reden: reason },
+          relations: { VEILIGHEID: veiligheidOrg ? [veiligheidOrg] : [], REGISSEUR: regisseurOrg ? [regisseurOrg] : [] },
+        });
+      }
+    }
+
+    const gap = isRegieGap(state, decision);
+    if (gap && !current?.gapRaised) {
+      await store.record(db, change.familyId, { kind: 'REGIE_GAT', fromRole: null, fromPartner: null, toRole: null, toPartner: null, ...base });
+      hubEvents.push({
+        type: hubType('regie-gat-gesignaleerd'),
+        data: { ...(state.municipality ? { gemeente: state.municipality } : {}), reden: 'Residential placement in the voluntary framework without a perspectiefregisseur of record.' },
+        relations: {},
+      });
+    }
+    const record: RegieRecord = {
+      regisseurRole: decision.regisseur, regisseurPartner: regisseurOrg, veiligheidRole: decision.veiligheid, veiligheidPartner: veiligheidOrg,
+      ...base, gapRaised: gap,
+    };
+    await store.save(db, change.familyId, record, change.event.time);
+
+    if (isEvaluationWithoutRegisseur(change.event.type, change.event.data, change.sender.role)) {
+      hubEvents.push({
+        type: hubType('perspectief-signaal'),
+        data: { soort: 'EVALUATIE_ZONDER_REGISSEUR', bron: change.sender.id, oorzaak: change.event.id },
+        relations: { REGISSEUR: regisseurOrg ? [regisseurOrg] : [] },
+      });
+    }
+
+    const participants = [change.sender.id, ...state.named].filter((id) => region.partner(id) !== undefined);
+    const newcomers = [...new Set(participants)].filter((id) => !change.involvedBefore.includes(id));
+    if (state.history.length > 1 && newcomers.length > 0) {
+      hubEvents.push({ type: hubType('dossier-overgedragen'), data: { overdracht: handoverPackage(state, regisseur, veiligheid) }, relations: { NIEUW_BETROKKEN: newcomers } });
+    }
+
+    await store.syncTimers(db, change.familyId, deadlines(state, region.ruleSettings));
+    return { state, hubEvents, newcomers };
+  }
+}

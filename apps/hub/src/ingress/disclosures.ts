@@ -1,0 +1,69 @@
+import type { EntityManager } from 'typeorm';
+import type { AuditFields } from '@ketenhub/audit';
+import type { Contracts } from '@ketenhub/contracts';
+import { CLOUDEVENTS_CONTENT_TYPE, HUB_SOURCE, type Topics } from '@ketenhub/messaging';
+import type { AuditStore, OutboxMessage, OutboxStore } from '@ketenhub/persistence';
+import type { Recipient, Region } from '@ketenhub/routing';
+import { auditIdFor } from '../ids';
+
+export interface Disclosure {
+  type: string;
+  /** When it happened (the cause's time for a forwarded event, the decision's time for the hub's own). */
+  time: string;
+  data: unknown;
+  familyId: string;
+  causationId: string;
+  actor: { partnerId: string; role: string } | null;
+  recipients: Recipient[];
+  /** Gives each recipient's message its stable id. */
+  messageId(recipient: string): string;
+}
+
+/**
+ * Everything one transaction discloses: an outbox message and an audit record per recipient.
+ * The hub's own events are checked against their schema before they are written.
+ */
+export class DisclosureBatch {
+  private readonly messages: OutboxMessage[] = [];
+  private readonly records: AuditFields[] = [];
+
+  constructor(
+    private readonly deps: { contracts: Contracts; topics: Topics; region: Region; outbox: OutboxStore; audit: AuditStore; systemId: string },
+  ) {}
+
+  add(d: Disclosure): void {
+    if (d.actor === null) {
+      const errors = this.deps.contracts.validateData(d.type, d.data);
+      if (errors.length > 0) throw new Error(`the hub built an invalid ${d.type}: ${JSON.stringify(errors)}`);
+    }
+    const now = new Date().toISOString();
+    for (const recipient of d.recipients) {
+      const messageId = d.messageId(recipient.partnerId);
+      const event = {
+        specversion: '1.0', id: messageId, source: HUB_SOURCE, type: d.type, time: d.time,
+        datacontenttype: 'application/json', familyid: d.familyId, causationid: d.causationId, data: d.data,
+      };
+      this.messages.push({
+        messageId, topic: this.deps.topics.outbound(recipient.partnerId), key: d.familyId, familyId: d.familyId,
+        value: Buffer.from(JSON.stringify(event)),
+        headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE, 'ketenhub-message-id': messageId },
+      });
+      this.records.push({
+        auditId: auditIdFor(messageId), action: 'DISCLOSE', occurredAt: now, outcome: 'SUCCESS', systemId: this.deps.systemId,
+        actorPartnerId: d.actor?.partnerId ?? null, actorRole: d.actor?.role ?? 'HUB', recipientPartnerId: recipient.partnerId,
+        purpose: recipient.purpose, accessPoint: `kafka:${this.deps.topics.outbound(recipient.partnerId)}`, familyId: d.familyId,
+        dataCategories: [d.type], legalBasis: recipient.legalBasis, ruleId: recipient.routeId, configVersion: this.deps.region.version,
+        messageId, causationId: d.causationId,
+      });
+    }
+  }
+
+  get size(): number {
+    return this.messages.length;
+  }
+
+  async flush(db: EntityManager): Promise<void> {
+    await this.deps.outbox.add(db, this.messages);
+    await this.deps.audit.append(db, this.records);
+  }
+}
