@@ -60,3 +60,13 @@ export function triage(partnerId: string, children: string[], uitkomst = 'WACHTL
     data: { kinderen: children.map((bsn) => ({ bsn })), uitkomst, ...(toelichting ? { toelichting } : {}) },
   });
 }
+
+/** Any chain event from a partner, about the given children (by BSN). */
+export function chainEvent(partnerId: string, type: string, children: string[], data: Record<string, unknown> = {}, time?: string): Record<string, unknown> {
+  return cloudEvent({
+    source: `urn:ketenhub:partner:${partnerId}`,
+    type: `nl.ketenhub.${type}.v1`,
+    time,
+    data: { kinderen: children.map((bsn) => ({ bsn })), ...data },
+  });
+}

@@ -109,6 +109,7 @@ export function apply(previous: FamilyState, event: FamilyEvent): FamilyState {
       break;
     }
     case 'toegang.verblijf-gestart':
+      setMunicipality();
       s.placements = [...s.placements.filter((p) => p.provider !== d.aanbieder), { provider: String(d.aanbieder), crisis: d.soort === 'CRISIS', since: event.time, eventId: event.id }];
       s.named = name(s, str(d.aanbieder));
       break;
