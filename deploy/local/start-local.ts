@@ -38,6 +38,7 @@ async function main(): Promise<void> {
   say(`hub up in ${((Date.now() - started) / 1000).toFixed(1)} s with region ${path.relative(repoRoot(), config.regionDir)}`);
   say(`  health:  ${hub.url}/health`);
   say(`  metrics: ${hub.url}/metrics`);
+  say(`  API:     ${hub.url}/api (OpenAPI: ${hub.url}/api/openapi.json)`);
   say(`  Kafka:   ${env.kafkaBrokers} (partners write inbound.<partnerId>, read outbound.<partnerId>)`);
   say('Ctrl-C stops the hub, Kafka and PostgreSQL.');
 

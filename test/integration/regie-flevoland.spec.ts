@@ -9,7 +9,7 @@ import { pollUntil } from '../support/poll';
 import { openScenario, type Scenario } from '../support/scenario';
 
 const REGION = { REGION_DIR: 'config/regions/flevoland' };
-const PARTNERS = ['toegang-almere', 'veilig-thuis-flevoland', 'rvdk-flevoland', 'samen-veilig', 'rechtbank-midden-nederland', 'verblijf-flevoland', 'ambulant-flevoland'];
+const PARTNERS = ['toegang-almere', 'toegang-dronten', 'veilig-thuis-flevoland', 'rvdk-flevoland', 'samen-veilig', 'rechtbank-midden-nederland', 'verblijf-flevoland', 'ambulant-flevoland'];
 const hub = (name: string) => `nl.ketenhub.hub.${name}.v1`;
 
 describe('regie end to end in Flevoland (table standaard)', () => {
@@ -88,6 +88,28 @@ describe('regie end to end in Flevoland (table standaard)', () => {
     expect(safety.event!.data).toMatchObject({ veiligheid: { rol: 'GI', organisatie: 'samen-veilig' }, vorige: { rol: 'LOKALE_TOEGANG' }, reden: { rij: 'RVDK' } });
   });
 
+  it('block GI PREVENTIEF: the preventive justice framework gives the GI safety oversight while local access keeps regie', async () => {
+    const child = makeBsn();
+    const request = hulpvraag('toegang-almere', [child]);
+    await p('toegang-almere').send(request);
+    const familyId = await familyIdOf(request.id as string, 'toegang-almere');
+    await p('samen-veilig').send(chainEvent('samen-veilig', 'gi.preventief-kader-gestart', [child], { aangemeldDoor: 'LOKALE_TOEGANG' }));
+    const safety = await hubEventAt('samen-veilig', 'veiligheid-toegewezen', () => familyId);
+    expect(safety.event!.data).toMatchObject({ veiligheid: { rol: 'GI', organisatie: 'samen-veilig' }, reden: { rij: 'GI-PREVENTIEF' } });
+    const [record] = await scenario.db.query('SELECT regisseur_partner FROM regie_of_record WHERE family_id = $1', [familyId]);
+    expect(record.regisseur_partner).toBe('toegang-almere');
+  });
+
+  it('block HULPVRAAG LANGDURIG: Dronten chose the residential provider as regisseur for LANGDURIG_VERBLIJF', async () => {
+    const child = makeBsn();
+    const request = hulpvraag('toegang-dronten', [child], { gemeente: 'GM0303', perspectief: 'LANGDURIG_VERBLIJF' });
+    await p('toegang-dronten').send(request);
+    await p('verblijf-flevoland').send(chainEvent('verblijf-flevoland', 'toegang.verblijf-gestart', [child], { soort: 'REGULIER', aanbieder: 'verblijf-flevoland', gemeente: 'GM0303' }));
+    const familyId = await familyIdOf(request.id as string, 'toegang-dronten');
+    const assigned = await hubEventAt('verblijf-flevoland', 'regisseur-toegewezen', () => familyId);
+    expect(assigned.event!.data).toMatchObject({ regisseur: { rol: 'AANBIEDER', organisatie: 'verblijf-flevoland' }, reden: { rij: 'HULPVRAAG-LANGDURIG' } });
+  });
+
   it('block GI BY THE COURT: a measure moves regie to the GI with the card and plan, and its end moves it back with a complete handover', async () => {
     const child = makeBsn();
     const request = hulpvraag('toegang-almere', [child]);
@@ -98,7 +120,10 @@ describe('regie end to end in Flevoland (table standaard)', () => {
       zorgtrajecten: [{ aanbieder: 'ambulant-flevoland', soort: 'gezinsbegeleiding', kader: 'VRIJWILLIG', start: '2026-09-01' }],
     });
     await p('toegang-almere').send(plan);
-    await p('toegang-almere').send(chainEvent('toegang-almere', 'keten.veiligheidskaart-bijdrage', [child], { krachten: ['Oma helpt dagelijks'], visieGezin: 'We willen samen thuis blijven' }));
+    const card = chainEvent('toegang-almere', 'keten.veiligheidskaart-bijdrage', [child], { krachten: ['Oma helpt dagelijks'], visieGezin: 'We willen samen thuis blijven' });
+    await p('toegang-almere').send(card);
+    // Topics of different partners have no order between them: let the card land before the verdict.
+    await familyIdOf(card.id as string, 'toegang-almere');
     const measure = chainEvent('rechtbank-midden-nederland', 'kinderrechter.maatregel-opgelegd', [child], { maatregel: 'OTS', gi: 'samen-veilig' });
     await p('rechtbank-midden-nederland').send(measure);
 
@@ -141,7 +166,9 @@ describe('regie end to end in Flevoland (table standaard)', () => {
     await p('toegang-almere').send(request);
     const familyId = await familyIdOf(request.id as string, 'toegang-almere');
     await p('toegang-almere').send(chainEvent('toegang-almere', 'keten.veiligheidskaart-bijdrage', [child], { zorgen: ['Schoolverzuim'], schaalscores: [{ scorer: 'GEZIN', score: 6 }] }));
-    await p('toegang-almere').send(chainEvent('toegang-almere', 'keten.perspectiefplan-vastgesteld', [child], { perspectief: 'THUIS', doelen: [{ levensdomein: 'SCHOOL_OF_WERK', doel: 'Weer naar school' }] }));
+    const plan = chainEvent('toegang-almere', 'keten.perspectiefplan-vastgesteld', [child], { perspectief: 'THUIS', doelen: [{ levensdomein: 'SCHOOL_OF_WERK', doel: 'Weer naar school' }] });
+    await p('toegang-almere').send(plan);
+    await familyIdOf(plan.id as string, 'toegang-almere');
     const firstVtEvent = chainEvent('veilig-thuis-flevoland', 'veiligthuis.melding-ontvangen', [child], { gemeente: 'GM0034', melder: 'LOKALE_TOEGANG' });
     await p('veilig-thuis-flevoland').send(firstVtEvent);
 

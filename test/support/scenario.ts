@@ -5,6 +5,7 @@ import { createTestDatabase, startHubProcess, uniquePrefix, type HubProcess } fr
 
 export interface Scenario {
   kafka: Kafka;
+  /** Replaceable: a test that restarts the hub puts the new process here, and close() stops it. */
   hub: HubProcess;
   db: DataSource;
   databaseUrl: string;
@@ -27,7 +28,7 @@ export async function openScenario(partnerIds: string[], env: Record<string, str
   const partners = new Map<string, KafkaPartner>();
   for (const id of partnerIds) partners.set(id, await KafkaPartner.connect(kafka, id, prefix));
   const deadLetters = await TopicReader.start(kafka, `${prefix}ketenhub.deadletter`);
-  return {
+  const scenario: Scenario = {
     kafka, hub, db, databaseUrl, prefix, deadLetters,
     partner(id) {
       const partner = partners.get(id);
@@ -36,8 +37,9 @@ export async function openScenario(partnerIds: string[], env: Record<string, str
     },
     async close() {
       await Promise.allSettled([...[...partners.values()].map((p) => p.close()), deadLetters.stop()]);
-      await hub.stop();
+      await scenario.hub.stop();
       await db.destroy();
     },
   };
+  return scenario;
 }

@@ -9,6 +9,8 @@ import { AuditStore, FamilyStore, InboxStore, OutboxStore, RegieStore } from '@k
 import { BsnVault } from '@ketenhub/privacy';
 import type { Region } from '@ketenhub/routing';
 import { FamilyRecord } from './family/family-record';
+import { FamilyController } from './family/family.controller';
+import { ReadFamilyUseCase, SYSTEM_SEES_ALL } from './family/read-family.use-case';
 import { AcceptMessageUseCase } from './ingress/accept-message.use-case';
 import { InboundConsumer } from './ingress/inbound.consumer';
 import { HealthController } from './operations/health.controller';
@@ -39,7 +41,7 @@ export class AppModule {
           pinoHttp: { logger, autoLogging: { ignore: (req) => req.url === '/metrics' || (req.url ?? '').startsWith('/health') } },
         }),
       ],
-      controllers: [HealthController, MetricsController],
+      controllers: [HealthController, MetricsController, FamilyController],
       providers: [
         { provide: HUB_CONFIG, useValue: config },
         { provide: DATA_SOURCE, useValue: dataSource },
@@ -56,6 +58,12 @@ export class AppModule {
             vault: new BsnVault(config.secrets.bsnHashKey, config.secrets.bsnEncryptionKey),
             families: new FamilyStore(), inbox: new InboxStore(), audit: new AuditStore(), familyRecord: new FamilyRecord(region, new RegieStore()),
             maxMessageBytes: config.maxMessageBytes, systemId: `ketenhub/${region.config.region}`,
+          }),
+        },
+        {
+          provide: ReadFamilyUseCase,
+          useFactory: () => new ReadFamilyUseCase({
+            dataSource, regie: new RegieStore(), audit: new AuditStore(), region, filter: SYSTEM_SEES_ALL, systemId: `ketenhub/${region.config.region}`,
           }),
         },
         MetricsService,

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import { ConfigError, loadHubConfig, type HubConfig } from '@ketenhub/config';
 import { Contracts } from '@ketenhub/contracts';
@@ -31,6 +32,12 @@ export async function startHub(config: HubConfig): Promise<RunningHub> {
   const app = await NestFactory.create(AppModule.forRoot({ config, logger, dataSource, contracts, region }), { bufferLogs: true });
   app.useLogger(app.get(NestPinoLogger));
   app.enableShutdownHooks();
+  const openApi = SwaggerModule.createDocument(app, new DocumentBuilder()
+    .setTitle('Ketenhub')
+    .setDescription('Read a family\'s record: one regisseur and safety holder of record, one veiligheidskaart, one perspectiefplan. Messages travel on Kafka; see docs/MESSAGES.md.')
+    .setVersion('0.2.0')
+    .build());
+  SwaggerModule.setup('api', app, openApi, { jsonDocumentUrl: 'api/openapi.json' });
   await app.listen(config.http.port, config.http.host);
   const url = (await app.getUrl()).replace('[::1]', 'localhost');
   logger.info({ region: region.config.region, configVersion: region.version, url }, 'hub started');
@@ -56,7 +63,7 @@ async function main(): Promise<void> {
   }
   try {
     const hub = await startHub(config);
-    process.stdout.write(`ketenhub hub ready: health ${hub.url}/health  metrics ${hub.url}/metrics\n`);
+    process.stdout.write(`ketenhub hub ready: health ${hub.url}/health  metrics ${hub.url}/metrics  api ${hub.url}/api\n`);
   } catch (error) {
     if (error instanceof RegionConfigError) {
       process.stderr.write(`ketenhub: ${error.message}\n`);

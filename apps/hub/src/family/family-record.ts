@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import {
-  decide, deadlines, factsOf, foldFamily, isEvaluationWithoutRegisseur, isRegieGap, organisationFor,
-  type FamilyState, type PartnerRole, type RegionDirectory,
+  decide, deadlines, factsOf, foldFamily, isEvaluationWithoutRegisseur, isRegieGap, organisationFor, toPartnerRole,
+  type FamilyState, type RegionDirectory,
 } from '@ketenhub/domain';
 import type { RegieRecord, RegieStore } from '@ketenhub/persistence';
 import type { Partner, Region } from '@ketenhub/routing';
@@ -67,7 +67,7 @@ export class FamilyRecord {
     const veiligheid = holder(decision.veiligheid, veiligheidOrg);
 
     if (!current || current.regisseurRole !== decision.regisseur || current.regisseurPartner !== regisseurOrg) {
-      const before = current?.regisseurRole ? holder(current.regisseurRole as PartnerRole, current.regisseurPartner) : undefined;
+      const before = current?.regisseurRole ? holder(toPartnerRole(current.regisseurRole), current.regisseurPartner) : undefined;
       if (current || decision.regisseur) {
         await store.record(db, change.familyId, { kind: 'REGISSEUR', fromRole: current?.regisseurRole ?? null, fromPartner: current?.regisseurPartner ?? null, toRole: decision.regisseur, toPartner: regisseurOrg, ...base });
       }
@@ -84,7 +84,7 @@ export class FamilyRecord {
         await store.record(db, change.familyId, { kind: 'VEILIGHEID', fromRole: current?.veiligheidRole ?? null, fromPartner: current?.veiligheidPartner ?? null, toRole: decision.veiligheid, toPartner: veiligheidOrg, ...base });
       }
       if (veiligheid) {
-        const before = current?.veiligheidRole ? holder(current.veiligheidRole as PartnerRole, current.veiligheidPartner) : undefined;
+        const before = current?.veiligheidRole ? holder(toPartnerRole(current.veiligheidRole), current.veiligheidPartner) : undefined;
         hubEvents.push({
           type: hubType('veiligheid-toegewezen'),
           data: { veiligheid, ...(before ? { vorige: before } : {}), reden: reason },

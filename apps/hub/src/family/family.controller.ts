@@ -1,0 +1,61 @@
+import { Controller, Get, HttpException, HttpStatus, Param, ParseIntPipe, ParseUUIDPipe, Query } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ReadErrorCode, ReadFamilyError, ReadFamilyUseCase, type Requester } from './read-family.use-case';
+
+const SYSTEM: Requester = { kind: 'SYSTEM' };
+const FAMILY_ID = { name: 'familyId', description: 'The pseudonymous family id (the `familyid` of every message the hub sends).', format: 'uuid' };
+
+/**
+ * Reading a family's record back. Thin: parse, call the use case, map its error codes once.
+ * Partner authentication and per-requester filtering arrive with the gateway and governance issues.
+ */
+@ApiTags('families')
+@Controller('families')
+export class FamilyController {
+  constructor(private readonly read: ReadFamilyUseCase) {}
+
+  @Get(':familyId')
+  @ApiOperation({ summary: 'The family record: regisseur and safety holder of record, kader, perspective, veiligheidskaart, perspectiefplan, event history and regie history.' })
+  @ApiParam(FAMILY_ID)
+  @ApiOkResponse({ description: 'The family record (the handover package plus regieGeschiedenis).' })
+  @ApiNotFoundResponse({ description: 'No such family (or none the requester may see).' })
+  async family(@Param('familyId', new ParseUUIDPipe()) familyId: string) {
+    return this.run(() => this.read.family(familyId, SYSTEM, `http:GET /families/${familyId}`));
+  }
+
+  @Get(':familyId/veiligheidskaart')
+  @ApiOperation({ summary: 'The veiligheidskaart, current or at an earlier version: every contribution attributed to its organisation and time.' })
+  @ApiParam(FAMILY_ID)
+  @ApiQuery({ name: 'versie', required: false, description: 'Version n: the first n contributions in the order they happened.' })
+  async kaart(@Param('familyId', new ParseUUIDPipe()) familyId: string, @Query('versie', new ParseIntPipe({ optional: true })) versie?: number) {
+    return this.run(() => this.read.kaart(familyId, versie, SYSTEM, `http:GET /families/${familyId}/veiligheidskaart`));
+  }
+
+  @Get(':familyId/perspectiefplan')
+  @ApiOperation({ summary: 'The perspectiefplan, current or at an earlier version.' })
+  @ApiParam(FAMILY_ID)
+  @ApiQuery({ name: 'versie', required: false, description: 'Version n: the n-th plan that was set.' })
+  async plan(@Param('familyId', new ParseUUIDPipe()) familyId: string, @Query('versie', new ParseIntPipe({ optional: true })) versie?: number) {
+    return this.run(() => this.read.plan(familyId, versie, SYSTEM, `http:GET /families/${familyId}/perspectiefplan`));
+  }
+
+  private async run<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof ReadFamilyError)) throw error;
+      switch (error.code) {
+        case ReadErrorCode.FamilyNotFound:
+        case ReadErrorCode.VersionNotFound:
+          throw new HttpException(
+            { type: `https://ketenhub.nl/problems/${error.code.toLowerCase()}`, title: error.code, status: 404, detail: error.message },
+            HttpStatus.NOT_FOUND,
+          );
+        default: {
+          const never: never = error.code;
+          throw new Error(`unmapped read error ${String(never)}`);
+        }
+      }
+    }
+  }
+}

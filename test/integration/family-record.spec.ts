@@ -1,0 +1,113 @@
+/**
+ * The family record read back through the API, and the same story arriving in another order
+ * giving the same record (the iJw standard forbids giving meaning to arrival order).
+ */
+import { chainEvent, hulpvraag, makeBsn } from '../support/factories';
+import { pollUntil } from '../support/poll';
+import { openScenario, type Scenario } from '../support/scenario';
+
+const PARTNERS = ['toegang-almere', 'veilig-thuis-flevoland', 'samen-veilig', 'rechtbank-midden-nederland', 'verblijf-flevoland', 'ambulant-flevoland'];
+const day = (n: number) => new Date(Date.UTC(2026, 0, 1 + n, 9)).toISOString();
+
+/** One family's story: [sender, event] pairs with the times they happened. */
+function story(child: string): Array<[string, Record<string, unknown>]> {
+  return [
+    ['toegang-almere', { ...hulpvraag('toegang-almere', [child], { toegangsroute: 'VERWEZEN_HUISARTS' }), time: day(0) }],
+    ['veilig-thuis-flevoland', chainEvent('veilig-thuis-flevoland', 'veiligthuis.melding-ontvangen', [child], { gemeente: 'GM0034', melder: 'POLITIE' }, day(2))],
+    ['veilig-thuis-flevoland', chainEvent('veilig-thuis-flevoland', 'keten.veiligheidskaart-bijdrage', [child], { zorgen: ['Ruzie thuis'] }, day(3))],
+    ['verblijf-flevoland', chainEvent('verblijf-flevoland', 'toegang.verblijf-gestart', [child], { soort: 'CRISIS', aanbieder: 'verblijf-flevoland', gemeente: 'GM0034' }, day(4))],
+    ['rechtbank-midden-nederland', chainEvent('rechtbank-midden-nederland', 'kinderrechter.maatregel-opgelegd', [child], { maatregel: 'OTS', gi: 'samen-veilig' }, day(9))],
+    ['samen-veilig', chainEvent('samen-veilig', 'keten.veiligheidskaart-bijdrage', [child], { krachten: ['Vader zoekt hulp'] }, day(10))],
+    ['samen-veilig', chainEvent('samen-veilig', 'keten.perspectiefplan-vastgesteld', [child], { perspectief: 'THUIS', doelen: [{ levensdomein: 'OPVOEDING', doel: 'Rust in huis' }] }, day(11))],
+    ['veilig-thuis-flevoland', chainEvent('veilig-thuis-flevoland', 'veiligthuis.overgedragen-aan-hulp', [child], { aan: 'samen-veilig' }, day(12))],
+    ['ambulant-flevoland', chainEvent('ambulant-flevoland', 'toegang.ambulante-hulp-gestart', [child], { aanbieder: 'ambulant-flevoland' }, day(13))],
+  ];
+}
+
+/** What must not depend on arrival order; ids differ between the two families, so they are left out. */
+function comparable(view: Record<string, any>) {
+  return {
+    regisseur: view.regisseur, veiligheid: view.veiligheid, kader: view.kader, perspectief: view.perspectief, gemeente: view.gemeente,
+    kaart: view.veiligheidskaart.bijdragen.map((b: Record<string, any>) => ({ bron: b.bron, tijd: b.tijd, zorgen: b.bijdrage.zorgen, krachten: b.bijdrage.krachten })),
+    plan: view.perspectiefplan && { versie: view.perspectiefplan.versie, bron: view.perspectiefplan.bron, doelen: view.perspectiefplan.plan.doelen },
+    geschiedenis: view.geschiedenis.map((h: Record<string, any>) => [h.tijd, h.type, h.bron]),
+  };
+}
+
+describe('the family record', () => {
+  let scenario: Scenario;
+  beforeAll(async () => {
+    scenario = await openScenario(PARTNERS, { REGION_DIR: 'config/regions/flevoland' });
+  });
+  afterAll(async () => {
+    await scenario?.close();
+  });
+
+  async function tell(events: Array<[string, Record<string, unknown>]>): Promise<string> {
+    for (const [sender, event] of events) await scenario.partner(sender).send(event);
+    const ids = events.map(([, e]) => e.id);
+    const rows = await pollUntil('every event applied', async () => {
+      const found = await scenario.db.query('SELECT DISTINCT family_id FROM inbox WHERE event_id = ANY($1)', [ids]);
+      const count = (await scenario.db.query('SELECT count(*)::int AS n FROM inbox WHERE event_id = ANY($1)', [ids]))[0].n;
+      return count === ids.length ? found : undefined;
+    });
+    expect(rows).toHaveLength(1);
+    return rows[0].family_id;
+  }
+
+  const get = async (path: string) => fetch(`${scenario.hub.url}${path}`);
+
+  it('comes out the same whatever the arrival order of the same events (shuffled orders, table standaard)', async () => {
+    const inOrder = await tell(story(makeBsn()));
+    const expected = comparable(await (await get(`/families/${inOrder}`)).json());
+    expect(expected).toMatchObject({ regisseur: { rol: 'GI', organisatie: 'samen-veilig' }, kader: 'OTS', perspectief: 'THUIS' });
+
+    const orders = [
+      (s: ReturnType<typeof story>) => [...s].reverse(),
+      (s: ReturnType<typeof story>) => [s[4], s[8], s[1], s[6], s[0], s[7], s[3], s[5], s[2]],
+    ];
+    for (const order of orders) {
+      const shuffled = await tell(order(story(makeBsn())));
+      expect(comparable(await (await get(`/families/${shuffled}`)).json())).toEqual(expected);
+      const [a] = await scenario.db.query('SELECT regisseur_role, regisseur_partner, veiligheid_role, row_id FROM regie_of_record WHERE family_id = $1', [inOrder]);
+      const [b] = await scenario.db.query('SELECT regisseur_role, regisseur_partner, veiligheid_role, row_id FROM regie_of_record WHERE family_id = $1', [shuffled]);
+      expect(b).toEqual(a);
+      // Deadlines still ahead. One already due fires as soon as it is known, so whether it fired
+      // before a later event would have cancelled it depends on timing, not on the record.
+      const timers = async (id: string) => scenario.db.query('SELECT kind, due_at FROM timer WHERE family_id = $1 AND cancelled_at IS NULL AND due_at > now() ORDER BY kind, due_at', [id]);
+      expect(await timers(shuffled)).toEqual(await timers(inOrder));
+    }
+  });
+
+  it('reads back earlier versions of the card and plan, audits each read, and answers 404 as problem+json for an unknown family', async () => {
+    const child = makeBsn();
+    const familyId = await tell([
+      ['toegang-almere', hulpvraag('toegang-almere', [child])],
+      ['toegang-almere', chainEvent('toegang-almere', 'keten.veiligheidskaart-bijdrage', [child], { zorgen: ['eerste'] }, day(1))],
+      ['toegang-almere', chainEvent('toegang-almere', 'keten.veiligheidskaart-bijdrage', [child], { zorgen: ['tweede'] }, day(2))],
+      ['toegang-almere', chainEvent('toegang-almere', 'keten.perspectiefplan-vastgesteld', [child], { perspectief: 'THUIS' }, day(3))],
+      ['toegang-almere', chainEvent('toegang-almere', 'keten.perspectiefplan-vastgesteld', [child], { perspectief: 'ZELFSTANDIG' }, day(4))],
+    ]);
+    const v1 = await (await get(`/families/${familyId}/veiligheidskaart?versie=1`)).json();
+    expect(v1.versie).toBe(1);
+    expect(v1.bijdragen.map((b: any) => b.bijdrage.zorgen)).toEqual([['eerste']]);
+    const current = await (await get(`/families/${familyId}/veiligheidskaart`)).json();
+    expect(current.bijdragen.map((b: any) => b.bijdrage.zorgen)).toEqual([['eerste'], ['tweede']]);
+    expect((await (await get(`/families/${familyId}/perspectiefplan?versie=1`)).json()).plan.perspectief).toBe('THUIS');
+    expect((await (await get(`/families/${familyId}/perspectiefplan`)).json())).toMatchObject({ versie: 2, plan: { perspectief: 'ZELFSTANDIG' } });
+    expect((await get(`/families/${familyId}/perspectiefplan?versie=3`)).status).toBe(404);
+
+    const reads = await scenario.db.query("SELECT count(*)::int AS n FROM audit_log WHERE action = 'READ' AND family_id = $1", [familyId]);
+    expect(reads[0].n).toBe(5);
+
+    const missing = await get('/families/00000000-0000-4000-8000-000000000000');
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ title: 'FAMILY_NOT_FOUND', status: 404 });
+  });
+
+  it('serves its OpenAPI description', async () => {
+    const doc = await (await get('/api/openapi.json')).json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/families/{familyId}', '/families/{familyId}/veiligheidskaart', '/families/{familyId}/perspectiefplan']));
+  });
+});
