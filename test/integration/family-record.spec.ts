@@ -56,10 +56,11 @@ describe('the family record', () => {
   }
 
   const get = async (path: string) => fetch(`${scenario.hub.url}${path}`);
+  const json = async (path: string): Promise<Record<string, any>> => (await get(path)).json() as Promise<Record<string, any>>;
 
   it('comes out the same whatever the arrival order of the same events (shuffled orders, table standaard)', async () => {
     const inOrder = await tell(story(makeBsn()));
-    const expected = comparable(await (await get(`/families/${inOrder}`)).json());
+    const expected = comparable(await json(`/families/${inOrder}`));
     expect(expected).toMatchObject({ regisseur: { rol: 'GI', organisatie: 'samen-veilig' }, kader: 'OTS', perspectief: 'THUIS' });
 
     const orders = [
@@ -68,7 +69,7 @@ describe('the family record', () => {
     ];
     for (const order of orders) {
       const shuffled = await tell(order(story(makeBsn())));
-      expect(comparable(await (await get(`/families/${shuffled}`)).json())).toEqual(expected);
+      expect(comparable(await json(`/families/${shuffled}`))).toEqual(expected);
       const [a] = await scenario.db.query('SELECT regisseur_role, regisseur_partner, veiligheid_role, row_id FROM regie_of_record WHERE family_id = $1', [inOrder]);
       const [b] = await scenario.db.query('SELECT regisseur_role, regisseur_partner, veiligheid_role, row_id FROM regie_of_record WHERE family_id = $1', [shuffled]);
       expect(b).toEqual(a);
@@ -88,13 +89,13 @@ describe('the family record', () => {
       ['toegang-almere', chainEvent('toegang-almere', 'keten.perspectiefplan-vastgesteld', [child], { perspectief: 'THUIS' }, day(3))],
       ['toegang-almere', chainEvent('toegang-almere', 'keten.perspectiefplan-vastgesteld', [child], { perspectief: 'ZELFSTANDIG' }, day(4))],
     ]);
-    const v1 = await (await get(`/families/${familyId}/veiligheidskaart?versie=1`)).json();
+    const v1 = await json(`/families/${familyId}/veiligheidskaart?versie=1`);
     expect(v1.versie).toBe(1);
     expect(v1.bijdragen.map((b: any) => b.bijdrage.zorgen)).toEqual([['eerste']]);
-    const current = await (await get(`/families/${familyId}/veiligheidskaart`)).json();
+    const current = await json(`/families/${familyId}/veiligheidskaart`);
     expect(current.bijdragen.map((b: any) => b.bijdrage.zorgen)).toEqual([['eerste'], ['tweede']]);
-    expect((await (await get(`/families/${familyId}/perspectiefplan?versie=1`)).json()).plan.perspectief).toBe('THUIS');
-    expect((await (await get(`/families/${familyId}/perspectiefplan`)).json())).toMatchObject({ versie: 2, plan: { perspectief: 'ZELFSTANDIG' } });
+    expect((await json(`/families/${familyId}/perspectiefplan?versie=1`)).plan.perspectief).toBe('THUIS');
+    expect((await json(`/families/${familyId}/perspectiefplan`))).toMatchObject({ versie: 2, plan: { perspectief: 'ZELFSTANDIG' } });
     expect((await get(`/families/${familyId}/perspectiefplan?versie=3`)).status).toBe(404);
 
     const reads = await scenario.db.query("SELECT count(*)::int AS n FROM audit_log WHERE action = 'READ' AND family_id = $1", [familyId]);
@@ -105,8 +106,43 @@ describe('the family record', () => {
     expect(await missing.json()).toMatchObject({ title: 'FAMILY_NOT_FOUND', status: 404 });
   });
 
+  it('withholds location data while the family has a confidential address, audits what it held back, and routes again once lifted', async () => {
+    const child = makeBsn();
+    const request = hulpvraag('toegang-almere', [child]);
+    const familyId = await tell([['toegang-almere', request]]);
+    const marked = chainEvent('toegang-almere', 'keten.geheim-adres-gemarkeerd', [child], { reden: 'OPVANG' });
+    await tell([['toegang-almere', marked]]);
+    const report = chainEvent('veilig-thuis-flevoland', 'veiligthuis.melding-ontvangen', [child], { gemeente: 'GM0034', melder: 'LOKALE_TOEGANG' });
+    await tell([['veilig-thuis-flevoland', report]]);
+    const next = chainEvent('veilig-thuis-flevoland', 'veiligthuis.onderzoek-gestart', [child]);
+    await tell([['veilig-thuis-flevoland', next]]);
+
+    // The report carries the municipality: held back. The next one carries none: delivered.
+    const toegang = scenario.partner('toegang-almere').outbound;
+    await toegang.waitFor('the event without location data', (m) => m.event?.causationid === next.id);
+    expect(toegang.events().filter((e) => e.causationid === report.id && e.type === report.type)).toHaveLength(0);
+    const refused = await scenario.db.query("SELECT recipient_partner_id, rule_id, purpose FROM audit_log WHERE causation_id = $1 AND outcome = 'REFUSED'", [report.id]);
+    expect(refused).toEqual([{ recipient_partner_id: 'toegang-almere', rule_id: 'vt-naar-betrokkenen', purpose: expect.stringContaining('confidential address; carries gemeente') }]);
+
+    await tell([['toegang-almere', chainEvent('toegang-almere', 'keten.geheim-adres-opgeheven', [child])]]);
+    const again = chainEvent('veilig-thuis-flevoland', 'veiligthuis.melding-ontvangen', [child], { gemeente: 'GM0034', melder: 'LOKALE_TOEGANG' });
+    await tell([['veilig-thuis-flevoland', again]]);
+    await toegang.waitFor('location data again after the marking is lifted', (m) => m.event?.causationid === again.id && m.event?.data.gemeente === 'GM0034');
+    expect(familyId).toEqual(expect.any(String));
+  });
+
+  it('shows the contact person the regisseur\'s organisation named', async () => {
+    const child = makeBsn();
+    const familyId = await tell([
+      ['toegang-almere', hulpvraag('toegang-almere', [child])],
+      ['toegang-almere', chainEvent('toegang-almere', 'keten.contactpersoon-benoemd', [child], { voor: 'REGIE', naam: 'J. de Vries', functie: 'jeugdverpleegkundige', telefoon: '036-1234567' }, new Date(Date.now() + 1000).toISOString())],
+    ]);
+    const view = await json(`/families/${familyId}`);
+    expect(view.regisseur).toEqual({ rol: 'LOKALE_TOEGANG', organisatie: 'toegang-almere', contactpersoon: { naam: 'J. de Vries', functie: 'jeugdverpleegkundige', telefoon: '036-1234567' } });
+  });
+
   it('serves its OpenAPI description', async () => {
-    const doc = await (await get('/api/openapi.json')).json();
+    const doc = await json('/api/openapi.json');
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/families/{familyId}', '/families/{familyId}/veiligheidskaart', '/families/{familyId}/perspectiefplan']));
   });

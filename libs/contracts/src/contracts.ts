@@ -13,6 +13,8 @@ interface EventContract {
   type: string;
   schemaId: string;
   publishers: readonly string[];
+  /** Top-level fields of `data` that are location data (x-ketenhub-locatie). */
+  locationFields: readonly string[];
   validate: ValidateFunction;
 }
 
@@ -33,6 +35,7 @@ export class Contracts {
     addFormats(ajv);
     ajv.addFormat('bsn', { type: 'string', validate: isValidBsn });
     ajv.addKeyword({ keyword: 'x-ketenhub-publishers', schemaType: 'array' });
+    ajv.addKeyword({ keyword: 'x-ketenhub-locatie', schemaType: 'boolean' });
     const schemas = listJson(schemaRoot).map((file) => ({ file, schema: JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown> }));
     for (const { file, schema } of schemas) {
       if (typeof schema.$id !== 'string') throw new Error(`${path.relative(schemaRoot, file)}: schema has no $id`);
@@ -48,7 +51,9 @@ export class Contracts {
       const validate = ajv.getSchema(id);
       if (!validate) throw new Error(`could not compile ${id}`);
       const publishers = Array.isArray(schema['x-ketenhub-publishers']) ? (schema['x-ketenhub-publishers'] as string[]) : [];
-      events.set(type, { type, schemaId: id, publishers, validate });
+      const properties = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
+      const locationFields = Object.entries(properties).filter(([, p]) => p['x-ketenhub-locatie'] === true).map(([name]) => name);
+      events.set(type, { type, schemaId: id, publishers, locationFields, validate });
     }
     const envelope = ajv.getSchema(ENVELOPE_ID);
     if (!envelope) throw new Error(`envelope schema ${ENVELOPE_ID} is missing from ${schemaRoot}`);
@@ -66,6 +71,11 @@ export class Contracts {
   /** The partner roles that may publish this type ('HUB' for the hub's own events). */
   publishersOf(type: string): readonly string[] {
     return this.events.get(type)?.publishers ?? [];
+  }
+
+  /** Fields of this type's data that are location data, withheld while a family has a confidential address. */
+  locationFieldsOf(type: string): readonly string[] {
+    return this.events.get(type)?.locationFields ?? [];
   }
 
   schemaIdOf(type: string): string | undefined {

@@ -63,8 +63,8 @@ export class FamilyRecord {
     };
     const base = { rowId: decision.row, tableName: decision.table, tableVersion: decision.tableVersion, configVersion: region.version, causeEventId: change.event.id };
     const hubEvents: HubEvent[] = [];
-    const regisseur = holder(decision.regisseur, regisseurOrg);
-    const veiligheid = holder(decision.veiligheid, veiligheidOrg);
+    const regisseur = holder(decision.regisseur, regisseurOrg, state, 'REGIE');
+    const veiligheid = holder(decision.veiligheid, veiligheidOrg, state, 'VEILIGHEID');
 
     if (!current || current.regisseurRole !== decision.regisseur || current.regisseurPartner !== regisseurOrg) {
       const before = current?.regisseurRole ? holder(toPartnerRole(current.regisseurRole), current.regisseurPartner) : undefined;
@@ -98,7 +98,7 @@ export class FamilyRecord {
       await store.record(db, change.familyId, { kind: 'REGIE_GAT', fromRole: null, fromPartner: null, toRole: null, toPartner: null, ...base });
       hubEvents.push({
         type: hubType('regie-gat-gesignaleerd'),
-        data: { ...(state.municipality ? { gemeente: state.municipality } : {}), reden: 'Residential placement in the voluntary framework without a perspectiefregisseur of record.' },
+        data: { ...(state.municipality && !state.confidential ? { gemeente: state.municipality } : {}), reden: 'Residential placement in the voluntary framework without a perspectiefregisseur of record.' },
         relations: {},
       });
     }

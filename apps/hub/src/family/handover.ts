@@ -2,14 +2,41 @@ import type { DossierOvergedragenV1, PerspectiefplanVastgesteldV1, Veiligheidska
 import { kaderOf, type FamilyState, type PartnerRole } from '@ketenhub/domain';
 
 export type HandoverPackage = DossierOvergedragenV1['overdracht'];
-export interface Holder {
-  rol: PartnerRole;
-  organisatie?: string;
+export type Holder = NonNullable<HandoverPackage['regisseur']>;
+type Kaart = HandoverPackage['veiligheidskaart'];
+type Summary = NonNullable<Kaart['samenvatting']>;
+
+/** A holder of record, with the contact person its organisation named for that responsibility. */
+export function holder(role: PartnerRole | null, organisation: string | null, state?: FamilyState, responsibility: 'REGIE' | 'VEILIGHEID' = 'REGIE'): Holder | undefined {
+  if (role === null) return undefined;
+  const contact = state?.contacts.find((c) => c.organisation === organisation && c.for === responsibility);
+  return {
+    rol: role,
+    ...(organisation ? { organisatie: organisation } : {}),
+    ...(contact ? { contactpersoon: { naam: contact.naam, ...(contact.functie ? { functie: contact.functie } : {}), ...(contact.telefoon ? { telefoon: contact.telefoon } : {}), ...(contact.email ? { email: contact.email } : {}) } } : {}),
+  };
 }
 
-export function holder(role: PartnerRole | null, organisation: string | null): Holder | undefined {
-  if (role === null) return undefined;
-  return organisation ? { rol: role, organisatie: organisation } : { rol: role };
+const LISTS = ['zorgen', 'krachten', 'stappenGezet', 'watWordtGeprobeerd', 'watWerktNiet', 'meningsverschillen'] as const;
+
+/**
+ * The current veiligheidskaart, derived from its contributions in happened-order: every statement
+ * kept with who said it and when (disagreements included), the latest score of each scorer, and
+ * the family's latest own view.
+ */
+export function summariseKaart(contributions: FamilyState['kaart']): Summary {
+  const summary: Summary = { zorgen: [], krachten: [], stappenGezet: [], watWordtGeprobeerd: [], watWerktNiet: [], meningsverschillen: [], veiligheidsdoelen: [], schaalscores: [] };
+  const scores = new Map<string, Summary['schaalscores'][number]>();
+  for (const c of contributions) {
+    const data = validated<VeiligheidskaartBijdrageV1>(c.data);
+    const said = { bron: c.source, tijd: c.time };
+    for (const list of LISTS) for (const tekst of data[list] ?? []) summary[list].push({ ...said, tekst });
+    for (const doel of data.veiligheidsdoelen ?? []) summary.veiligheidsdoelen.push({ ...said, ...doel });
+    for (const score of data.schaalscores ?? []) scores.set(score.scorer, { ...said, ...score });
+    if (data.visieGezin) summary.visieGezin = { ...said, tekst: data.visieGezin };
+  }
+  summary.schaalscores = [...scores.values()];
+  return summary;
 }
 
 /**
@@ -25,6 +52,7 @@ export function handoverPackage(state: FamilyState, regisseur: Holder | undefine
     kader: kaderOf(state),
     veiligheidskaart: {
       versie: state.kaart.length,
+      samenvatting: summariseKaart(state.kaart),
       bijdragen: state.kaart.map((c) => ({ bron: c.source, tijd: c.time, eventId: c.eventId, bijdrage: validated<VeiligheidskaartBijdrageV1>(c.data) })),
     },
     ...(state.plan

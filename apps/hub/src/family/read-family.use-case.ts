@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { foldFamily, toPartnerRole } from '@ketenhub/domain';
 import type { AuditStore, RegieStore } from '@ketenhub/persistence';
 import type { Region } from '@ketenhub/routing';
-import { handoverPackage, holder, type HandoverPackage } from './handover';
+import { handoverPackage, holder, summariseKaart, type HandoverPackage } from './handover';
 
 /** Who asks. Until partners authenticate (partner gateway issue) every read is the system's own. */
 export type Requester = { kind: 'SYSTEM' } | { kind: 'PARTNER'; partnerId: string; role: string };
@@ -55,8 +55,8 @@ export class ReadFamilyUseCase {
         gemeente: state.municipality,
         ...handoverPackage(
           state,
-          holder(toPartnerRole(record?.regisseurRole), record?.regisseurPartner ?? null),
-          holder(toPartnerRole(record?.veiligheidRole), record?.veiligheidPartner ?? null),
+          holder(toPartnerRole(record?.regisseurRole), record?.regisseurPartner ?? null, state, 'REGIE'),
+          holder(toPartnerRole(record?.veiligheidRole), record?.veiligheidPartner ?? null, state, 'VEILIGHEID'),
         ),
         regieGeschiedenis: history.map((h) => ({
           tijd: h.recordedAt, soort: h.kind, van: h.fromPartner ?? h.fromRole, naar: h.toPartner ?? h.toRole, rij: h.rowId,
@@ -81,7 +81,9 @@ export class ReadFamilyUseCase {
     const all = view.veiligheidskaart.bijdragen;
     const n = version ?? all.length;
     if (n < 0 || n > all.length) throw new ReadFamilyError(ReadErrorCode.VersionNotFound, `veiligheidskaart has versions 0 to ${all.length}`);
-    return { versie: n, bijdragen: all.slice(0, n) };
+    const bijdragen = all.slice(0, n);
+    const samenvatting = summariseKaart(bijdragen.map((b) => ({ source: b.bron, time: b.tijd, eventId: b.eventId ?? '', data: { ...b.bijdrage } })));
+    return { versie: n, samenvatting, bijdragen };
   }
 
   /** The perspectiefplan at version n (the n-th plan set), or the current one. */

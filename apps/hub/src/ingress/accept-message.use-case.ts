@@ -91,16 +91,22 @@ export class AcceptMessageUseCase {
     const involvedBefore = await families.involved(db, familyId);
     await families.involve(db, familyId, owner.id, event.time, event.id);
 
-    const batch = new DisclosureBatch({ contracts: this.deps.contracts, topics, region, outbox, audit, systemId: this.deps.systemId });
-    batch.add({
-      type: event.type, time: event.time, data, familyId, causationId: event.id, actor: { partnerId: owner.id, role: owner.role },
-      recipients: resolveRecipients(region, { eventType: event.type, senderId: owner.id, municipality, involved: involvedBefore }),
-      messageId: (recipient) => forwardId(event.source, event.id, recipient),
-    });
-
     const outcome = await this.deps.familyRecord.update(db, {
       familyId, sender: owner, involvedBefore, event: { id: event.id, type: event.type, time: event.time, data: data as Record<string, unknown> },
     });
+    const batch = new DisclosureBatch({ contracts: this.deps.contracts, topics, region, outbox, audit, systemId: this.deps.systemId });
+    const forward = {
+      type: event.type, time: event.time, data, familyId, causationId: event.id, actor: { partnerId: owner.id, role: owner.role },
+      recipients: resolveRecipients(region, { eventType: event.type, senderId: owner.id, municipality, involved: involvedBefore }),
+      messageId: (recipient: string) => forwardId(event.source, event.id, recipient),
+    };
+    const location = this.deps.contracts.locationFieldsOf(event.type).filter((field) => field in (data as Record<string, unknown>));
+    if (outcome.state.confidential && location.length > 0) {
+      batch.withhold(forward, `confidential address; carries ${location.join(', ')}`);
+    } else {
+      batch.add(forward);
+    }
+
     for (const partnerId of outcome.newcomers) {
       if (partnerId !== owner.id) await families.involve(db, familyId, partnerId, event.time, event.id);
     }

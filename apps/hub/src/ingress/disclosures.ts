@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { AuditFields } from '@ketenhub/audit';
 import type { Contracts } from '@ketenhub/contracts';
@@ -54,6 +55,23 @@ export class DisclosureBatch {
         purpose: recipient.purpose, accessPoint: `kafka:${this.deps.topics.outbound(recipient.partnerId)}`, familyId: d.familyId,
         dataCategories: [d.type], legalBasis: recipient.legalBasis, ruleId: recipient.routeId, configVersion: this.deps.region.version,
         messageId, causationId: d.causationId,
+      });
+    }
+  }
+
+  /**
+   * Records, without sending, what a route would have disclosed but a rule forbids (a confidential
+   * address): the privacy officer sees what was held back, for whom, and under which rule.
+   */
+  withhold(d: Omit<Disclosure, 'messageId'>, reason: string): void {
+    const now = new Date().toISOString();
+    for (const recipient of d.recipients) {
+      this.records.push({
+        auditId: randomUUID(), action: 'DISCLOSE', occurredAt: now, outcome: 'REFUSED', systemId: this.deps.systemId,
+        actorPartnerId: d.actor?.partnerId ?? null, actorRole: d.actor?.role ?? 'HUB', recipientPartnerId: recipient.partnerId,
+        purpose: `${recipient.purpose} (withheld: ${reason})`, accessPoint: `kafka:${this.deps.topics.outbound(recipient.partnerId)}`, familyId: d.familyId,
+        dataCategories: [d.type], legalBasis: recipient.legalBasis, ruleId: recipient.routeId, configVersion: this.deps.region.version,
+        messageId: null, causationId: d.causationId,
       });
     }
   }

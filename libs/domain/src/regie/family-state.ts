@@ -56,13 +56,17 @@ export interface FamilyState {
   plan: Contribution | null;
   planVersion: number;
   history: Array<{ time: string; type: string; source: string }>;
+  /** A confidential address (shelter): no location data is routed while true. */
+  confidential: boolean;
+  /** The person each organisation named as contact, for regie or for safety oversight. */
+  contacts: Array<{ organisation: string; for: 'REGIE' | 'VEILIGHEID'; naam: string; functie?: string; telefoon?: string; email?: string; since: string }>;
 }
 
 export function emptyState(): FamilyState {
   return {
     municipality: null, entry: null, perspective: null, vtReporter: null, vtPhase: null, vtRegieAgreement: false, vtPartner: null,
     preventive: false, preventiveGi: null, rvdkPhase: null, measure: null, measureGi: null, placements: [], ambulant: [],
-    birthDates: {}, lastEvaluation: null, lastEvaluationPlanned: null, lastPlanChange: null, named: [], kaart: [], plan: null, planVersion: 0, history: [],
+    birthDates: {}, lastEvaluation: null, lastEvaluationPlanned: null, lastPlanChange: null, named: [], kaart: [], plan: null, planVersion: 0, history: [], confidential: false, contacts: [],
   };
 }
 
@@ -200,6 +204,21 @@ export function apply(previous: FamilyState, event: FamilyEvent): FamilyState {
       s.perspective = d.perspectief as Perspective;
       s.lastPlanChange = event.time;
       break;
+    case 'keten.geheim-adres-gemarkeerd':
+      s.confidential = true;
+      break;
+    case 'keten.geheim-adres-opgeheven':
+      s.confidential = false;
+      break;
+    case 'keten.contactpersoon-benoemd': {
+      const role = d.voor === 'VEILIGHEID' ? 'VEILIGHEID' : 'REGIE';
+      const contact = {
+        organisation: event.source, for: role, naam: String(d.naam), since: event.time,
+        ...(str(d.functie) ? { functie: String(d.functie) } : {}), ...(str(d.telefoon) ? { telefoon: String(d.telefoon) } : {}), ...(str(d.email) ? { email: String(d.email) } : {}),
+      } as const;
+      s.contacts = [...s.contacts.filter((c) => !(c.organisation === event.source && c.for === role)), contact];
+      break;
+    }
     default:
       break;
   }
