@@ -141,6 +141,14 @@ describe('the family record', () => {
     expect(view.regisseur).toEqual({ rol: 'LOKALE_TOEGANG', organisatie: 'toegang-almere', contactpersoon: { naam: 'J. de Vries', functie: 'jeugdverpleegkundige', telefoon: '036-1234567' } });
   });
 
+  it('has exactly one regisseur of record per family in the database, whatever the number of children', async () => {
+    const familyId = await tell([['toegang-almere', hulpvraag('toegang-almere', [makeBsn(), makeBsn(), makeBsn()])]]);
+    expect((await scenario.db.query('SELECT count(*)::int AS n FROM regie_of_record WHERE family_id = $1', [familyId]))[0].n).toBe(1);
+    await expect(scenario.db.query(
+      `INSERT INTO regie_of_record (family_id, regisseur_role, regisseur_partner, row_id, table_name, table_version, config_version, cause_event_id, since)
+       VALUES ($1, 'GI', 'samen-veilig', 'X', 't', 'v', 'c', 'e', now())`, [familyId])).rejects.toThrow(/duplicate key value violates unique constraint "regie_of_record_pkey"/);
+  });
+
   it('serves its OpenAPI description', async () => {
     const doc = await json('/api/openapi.json');
     expect(doc.openapi).toMatch(/^3\./);

@@ -17,7 +17,7 @@ export function holder(role: PartnerRole | null, organisation: string | null, st
   };
 }
 
-const LISTS = ['zorgen', 'krachten', 'stappenGezet', 'watWordtGeprobeerd', 'watWerktNiet', 'meningsverschillen'] as const;
+const LISTS = ['zorgen', 'gevaarsuitspraken', 'krachten', 'bestaandeVeiligheid', 'stappenGezet', 'watWordtGeprobeerd', 'watWerktNiet', 'meningsverschillen'] as const;
 
 /**
  * The current veiligheidskaart, derived from its contributions in happened-order: every statement
@@ -25,7 +25,7 @@ const LISTS = ['zorgen', 'krachten', 'stappenGezet', 'watWordtGeprobeerd', 'watW
  * the family's latest own view.
  */
 export function summariseKaart(contributions: FamilyState['kaart']): Summary {
-  const summary: Summary = { zorgen: [], krachten: [], stappenGezet: [], watWordtGeprobeerd: [], watWerktNiet: [], meningsverschillen: [], veiligheidsdoelen: [], schaalscores: [] };
+  const summary: Required<Pick<Summary, (typeof LISTS)[number]>> & Summary = { zorgen: [], gevaarsuitspraken: [], krachten: [], bestaandeVeiligheid: [], stappenGezet: [], watWordtGeprobeerd: [], watWerktNiet: [], meningsverschillen: [], veiligheidsdoelen: [], schaalscores: [] };
   const scores = new Map<string, Summary['schaalscores'][number]>();
   for (const c of contributions) {
     const data = validated<VeiligheidskaartBijdrageV1>(c.data);
@@ -58,6 +58,11 @@ export function handoverPackage(state: FamilyState, regisseur: Holder | undefine
     ...(state.plan
       ? { perspectiefplan: { versie: state.planVersion, bron: state.plan.source, tijd: state.plan.time, plan: validated<PerspectiefplanVastgesteldV1>(state.plan.data) } }
       : {}),
+    evaluaties: state.evaluations.map((e) => ({
+      bron: e.source, tijd: e.time, soort: e.kind, ...(e.date ? { datum: e.date } : {}),
+      ...(e.regisseurPresent !== undefined ? { regisseurAanwezig: e.regisseurPresent } : {}),
+      ...(e.perspectiveDiscussed !== undefined ? { perspectiefBesproken: e.perspectiveDiscussed } : {}),
+    })),
     geschiedenis: state.history.map((h) => ({ tijd: h.time, type: h.type, bron: h.source })),
   };
 }

@@ -58,6 +58,8 @@ export interface FamilyState {
   history: Array<{ time: string; type: string; source: string }>;
   /** A confidential address (shelter): no location data is routed while true. */
   confidential: boolean;
+  /** Evaluations planned, held and requested, in happened-order. */
+  evaluations: Array<{ source: string; time: string; kind: 'GEPLAND' | 'GEHOUDEN' | 'EXTRA_GEVRAAGD'; date?: string; regisseurPresent?: boolean; perspectiveDiscussed?: boolean }>;
   /** The person each organisation named as contact, for regie or for safety oversight. */
   contacts: Array<{ organisation: string; for: 'REGIE' | 'VEILIGHEID'; naam: string; functie?: string; telefoon?: string; email?: string; since: string }>;
 }
@@ -66,7 +68,7 @@ export function emptyState(): FamilyState {
   return {
     municipality: null, entry: null, perspective: null, vtReporter: null, vtPhase: null, vtRegieAgreement: false, vtPartner: null,
     preventive: false, preventiveGi: null, rvdkPhase: null, measure: null, measureGi: null, placements: [], ambulant: [],
-    birthDates: {}, lastEvaluation: null, lastEvaluationPlanned: null, lastPlanChange: null, named: [], kaart: [], plan: null, planVersion: 0, history: [], confidential: false, contacts: [],
+    birthDates: {}, lastEvaluation: null, lastEvaluationPlanned: null, lastPlanChange: null, named: [], kaart: [], plan: null, planVersion: 0, history: [], confidential: false, contacts: [], evaluations: [],
   };
 }
 
@@ -188,9 +190,18 @@ export function apply(previous: FamilyState, event: FamilyEvent): FamilyState {
       break;
     case 'keten.evaluatie-gepland':
       s.lastEvaluationPlanned = event.time;
+      s.evaluations = [...s.evaluations, { source: event.source, time: event.time, kind: 'GEPLAND', ...(str(d.datum) ? { date: String(d.datum) } : {}) }];
       break;
     case 'keten.evaluatie-gehouden':
       s.lastEvaluation = event.time;
+      s.evaluations = [...s.evaluations, {
+        source: event.source, time: event.time, kind: 'GEHOUDEN',
+        ...(typeof d.regisseurAanwezig === 'boolean' ? { regisseurPresent: d.regisseurAanwezig } : {}),
+        ...(typeof d.perspectiefBesproken === 'boolean' ? { perspectiveDiscussed: d.perspectiefBesproken } : {}),
+      }];
+      break;
+    case 'keten.extra-evaluatie-gevraagd':
+      s.evaluations = [...s.evaluations, { source: event.source, time: event.time, kind: 'EXTRA_GEVRAAGD' }];
       break;
     case 'keten.afspraak-vastgelegd':
       if (d.soort === 'VT_DRAAGT_REGIE_OVER') s.vtRegieAgreement = true;
