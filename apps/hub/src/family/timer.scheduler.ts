@@ -3,7 +3,7 @@ import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Contracts } from '@ketenhub/contracts';
 import type { HubConfig } from '@ketenhub/config';
-import { Topics } from '@ketenhub/messaging';
+import { HUB_SOURCE, Topics } from '@ketenhub/messaging';
 import { AuditStore, OutboxStore, RegieStore } from '@ketenhub/persistence';
 import { resolveRecipients, type Region } from '@ketenhub/routing';
 import { timerMessageId } from '../ids';
@@ -31,6 +31,8 @@ export class TimerScheduler implements OnApplicationBootstrap, OnApplicationShut
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
+  private readonly regie = new RegieStore();
+  private readonly audit = new AuditStore();
 
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
@@ -67,7 +69,7 @@ export class TimerScheduler implements OnApplicationBootstrap, OnApplicationShut
            AND (t.due_at <= now() OR (t.warn_at <= now() AND t.warned_at IS NULL))
          ORDER BY t.due_at LIMIT 100 FOR UPDATE OF t SKIP LOCKED`);
       if (due.length === 0) return 0;
-      const batch = new DisclosureBatch({ contracts: this.contracts, topics: this.topics, region: this.region, outbox: this.outbox, audit: new AuditStore(), systemId: `ketenhub/${this.region.config.region}` });
+      const batch = new DisclosureBatch({ contracts: this.contracts, topics: this.topics, region: this.region, outbox: this.outbox, audit: this.audit, systemId: `ketenhub/${this.region.config.region}` });
       for (const t of due) await this.disclose(db, batch, t);
       await batch.flush(db);
       await db.query(`UPDATE timer SET fired_at = now() WHERE id = ANY($1::bigint[])`, [due.filter((t) => t.phase === 'fire').map((t) => t.id)]);
@@ -82,14 +84,14 @@ export class TimerScheduler implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async disclose(db: EntityManager, batch: DisclosureBatch, t: DueTimer): Promise<void> {
-    const record = await new RegieStore().current(db, t.family_id);
+    const record = await this.regie.current(db, t.family_id);
     const dueAt = new Date(t.due_at).toISOString();
     const { type, data } = this.eventFor(t, dueAt);
     const involved: string[] = (await db.query('SELECT partner_id FROM involvement WHERE family_id = $1', [t.family_id])).map((r: { partner_id: string }) => r.partner_id);
     batch.add({
       type, time: new Date().toISOString(), data, familyId: t.family_id, causationId: `timer:${t.id}`, actor: null,
       recipients: resolveRecipients(this.region, {
-        eventType: type, senderId: 'urn:ketenhub:hub', municipality: t.municipality ?? undefined, involved,
+        eventType: type, senderId: HUB_SOURCE, municipality: t.municipality ?? undefined, involved,
         relations: { REGISSEUR: record?.regisseurPartner ? [record.regisseurPartner] : [] },
       }),
       messageId: (recipient) => timerMessageId(t.id, t.phase, recipient),
