@@ -40,6 +40,7 @@ async function main(): Promise<void> {
   say(`  metrics: ${hub.url}/metrics`);
   say(`  API:     ${hub.url}/api (OpenAPI: ${hub.url}/api/openapi.json)`);
   say(`  Kafka:   ${env.kafkaBrokers} (partners write inbound.<partnerId>, read outbound.<partnerId>)`);
+  say(`  PostgreSQL: ${env.databaseUrl} (for npm run audit:verify, set it as DATABASE_URL)`);
   say('Ctrl-C stops the hub, Kafka and PostgreSQL.');
 
   let stopping = false;

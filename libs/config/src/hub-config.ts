@@ -95,3 +95,11 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
+
+/** For the command-line tools that only need the database. */
+export function loadDatabaseUrl(env: Env = process.env): string {
+  const url = env.DATABASE_URL?.trim();
+  if (!url) throw new ConfigError(['DATABASE_URL is required (npm start prints the one it uses)']);
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError(['DATABASE_URL must start with postgres:// or postgresql://']);
+  return url;
+}

@@ -26,42 +26,67 @@ export class AuditStore {
   }
 }
 
-export type ChainCheck = { ok: true; records: number } | { ok: false; records: number; firstBadSeq: string; problem: string };
+export type ChainProblem = 'CHANGED' | 'REMOVED' | 'INSERTED' | 'TRUNCATED';
+export type ChainCheck =
+  | { ok: true; records: number }
+  | { ok: false; records: number; firstBadSeq: string; problem: ChainProblem; detail: string };
 
-/** Recomputes the chain from the first record; names the first record whose link or content does not match. */
-export async function verifyAuditChain(db: EntityManager, batchSize = 5_000): Promise<ChainCheck> {
-  let prev = GENESIS_HASH;
+const FIELDS_SQL = `SELECT seq, audit_id, action, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at, outcome,
+  system_id, actor_partner_id, actor_role, recipient_partner_id, purpose, access_point, family_id, data_categories,
+  legal_basis, rule_id, config_version, message_id, causation_id, prev_hash, hash FROM audit_log`;
+
+function fieldsOf(r: Record<string, any>): AuditFields {
+  return {
+    auditId: r.audit_id, action: r.action, occurredAt: r.occurred_at, outcome: r.outcome, systemId: r.system_id,
+    actorPartnerId: r.actor_partner_id, actorRole: r.actor_role, recipientPartnerId: r.recipient_partner_id, purpose: r.purpose,
+    accessPoint: r.access_point, familyId: r.family_id, dataCategories: r.data_categories, legalBasis: r.legal_basis,
+    ruleId: r.rule_id, configVersion: r.config_version, messageId: r.message_id, causationId: r.causation_id,
+  };
+}
+
+/**
+ * Recomputes the chain from the first record and names the first record that was changed,
+ * removed or inserted. Each record must hash to its own content (else: changed) and link to the
+ * record before it (else: one was removed there, or the one before it was inserted); the last
+ * record must be the chain head (else: records at the end were removed).
+ */
+export async function verifyAuditChain(db: EntityManager, batchSize = 5_000, onProgress?: (records: number) => void): Promise<ChainCheck> {
+  let prev: { seq: string; hash: Buffer; prevHash: Buffer } | undefined;
+  let beforePrev: Buffer = GENESIS_HASH;
   let after = '0';
   let count = 0;
   for (;;) {
-    const rows: Array<Record<string, any>> = await db.query(
-      `SELECT seq, audit_id, action, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at, outcome,
-              system_id, actor_partner_id, actor_role, recipient_partner_id, purpose, access_point, family_id, data_categories,
-              legal_basis, rule_id, config_version, message_id, causation_id, prev_hash, hash
-       FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`, [after, batchSize]);
+    const rows: Array<Record<string, any>> = await db.query(`${FIELDS_SQL} WHERE seq > $1 ORDER BY seq LIMIT $2`, [after, batchSize]);
     if (rows.length === 0) break;
     for (const r of rows) {
-      const fields: AuditFields = {
-        auditId: r.audit_id, action: r.action, occurredAt: r.occurred_at, outcome: r.outcome, systemId: r.system_id,
-        actorPartnerId: r.actor_partner_id, actorRole: r.actor_role, recipientPartnerId: r.recipient_partner_id, purpose: r.purpose,
-        accessPoint: r.access_point, familyId: r.family_id, dataCategories: r.data_categories, legalBasis: r.legal_basis,
-        ruleId: r.rule_id, configVersion: r.config_version, messageId: r.message_id, causationId: r.causation_id,
-      };
-      if (!Buffer.from(r.prev_hash).equals(prev)) {
-        return { ok: false, records: count, firstBadSeq: String(r.seq), problem: 'does not link to the record before it (a record was removed or inserted)' };
+      const seq = String(r.seq);
+      const prevHash = Buffer.from(r.prev_hash);
+      const hash = Buffer.from(r.hash);
+      const selfConsistent = chainHash(prevHash, fieldsOf(r)).equals(hash);
+      const expectedPrev = prev?.hash ?? GENESIS_HASH;
+      if (!prevHash.equals(expectedPrev)) {
+        if (prev && prevHash.equals(beforePrev)) {
+          return { ok: false, records: count, firstBadSeq: prev.seq, problem: 'INSERTED', detail: `record ${prev.seq} was inserted: ${seq} links past it to the record before it` };
+        }
+        if (selfConsistent) {
+          return { ok: false, records: count, firstBadSeq: seq, problem: 'REMOVED', detail: `a record was removed before ${seq} (it does not link to ${prev ? `record ${prev.seq}` : 'the start of the chain'})` };
+        }
+        return { ok: false, records: count, firstBadSeq: seq, problem: 'INSERTED', detail: `record ${seq} was inserted or changed: it neither links to the record before it nor matches its own hash` };
       }
-      const expected = chainHash(prev, fields);
-      if (!Buffer.from(r.hash).equals(expected)) {
-        return { ok: false, records: count, firstBadSeq: String(r.seq), problem: 'its content does not match its hash (the record was changed)' };
+      if (!selfConsistent) {
+        return { ok: false, records: count, firstBadSeq: seq, problem: 'CHANGED', detail: `record ${seq} was changed: its content does not match its hash` };
       }
-      prev = expected;
-      after = String(r.seq);
+      beforePrev = prev?.hash ?? GENESIS_HASH;
+      prev = { seq, hash, prevHash };
+      after = seq;
       count++;
+      if (onProgress && count % 10_000 === 0) onProgress(count);
     }
   }
   const head: Array<{ seq: string; hash: Buffer }> = await db.query('SELECT seq, hash FROM audit_head WHERE id = 1');
-  if (head.length === 1 && count > 0 && !Buffer.from(head[0].hash).equals(prev)) {
-    return { ok: false, records: count, firstBadSeq: after, problem: 'the chain ends before the recorded head (records after it were removed)' };
+  const headHash = head.length === 1 ? Buffer.from(head[0].hash) : GENESIS_HASH;
+  if (!headHash.equals(prev?.hash ?? GENESIS_HASH)) {
+    return { ok: false, records: count, firstBadSeq: prev?.seq ?? '0', problem: 'TRUNCATED', detail: `the chain ends at record ${prev?.seq ?? '(none)'} but its head was written later: records at the end were removed` };
   }
   return { ok: true, records: count };
 }
