@@ -1,2 +1,3 @@
 export * from './region';
 export * from './recipients';
+export * from './region-diff';

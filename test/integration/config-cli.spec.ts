@@ -1,0 +1,73 @@
+/** The information manager's command line: `npm run config -- validate | diff | explain`. */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ROOT } from '../support/test-env';
+
+const cli = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'apps', 'hub', 'src', 'cli', 'config.js'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, out: r.stdout, err: r.stderr };
+};
+const region = (name: string) => path.join(ROOT, 'config', 'regions', name);
+
+function copyWith(name: string, edit: (text: string) => string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${name}-`));
+  fs.writeFileSync(path.join(dir, 'region.yaml'), edit(fs.readFileSync(path.join(region(name), 'region.yaml'), 'utf8')));
+  return dir;
+}
+
+describe('npm run config', () => {
+  it.each(['flevoland', 'west-brabant-west', 'demo'])('validate: the example region %s is valid (exit 0)', (name) => {
+    const { status, out } = cli('validate', region(name));
+    expect(status).toBe(0);
+    expect(out).toMatch(new RegExp(`^valid: region ${name} `));
+  });
+
+  it('validate: a broken copy fails with exit 1, naming file, line, path and problem', () => {
+    const dir = copyWith('flevoland', (t) => t.replace('legalBasis: BW_1_240', 'legalBasis: BW_1_241'));
+    const { status, err } = cli('validate', dir);
+    expect(status).toBe(1);
+    expect(err).toContain(path.join(dir, 'region.yaml'));
+    expect(err).toMatch(/line \d+, \/routes\/1\/legalBasis: legal basis 'BW_1_241' is not declared under legalBases/);
+  });
+
+  it('diff: says what changed between two versions', () => {
+    const dir = copyWith('flevoland', (t) => t.replace('preventiefKaderIngekocht: true', 'preventiefKaderIngekocht: false').replace('  - id: regie-gat\n', '  - id: regie-gat-nieuw\n'));
+    const { status, out } = cli('diff', region('flevoland'), dir);
+    expect(status).toBe(0);
+    expect(out).toContain('~ municipality GM0034: lokaleKeuzes');
+    expect(out).toContain('+ route regie-gat-nieuw');
+    expect(out).toContain('- route regie-gat');
+    expect(cli('diff', region('flevoland'), region('flevoland')).out.trim()).toBe('no differences');
+  });
+
+  it('explain: who would receive an event under which rule and legal basis, without sending', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'event-')), 'melding.json');
+    fs.writeFileSync(file, JSON.stringify({
+      specversion: '1.0', id: 'm-1', source: 'urn:ketenhub:partner:veilig-thuis-flevoland', type: 'nl.ketenhub.veiligthuis.melding-ontvangen.v1',
+      time: '2026-11-23T10:00:00Z', data: { kinderen: [{ bsn: '111222333' }], gemeente: 'GM0995', melder: 'POLITIE' },
+    }));
+    const { status, out } = cli('explain', region('flevoland'), file, '--involved', 'samen-veilig');
+    expect(status).toBe(0);
+    expect(out).toContain('→ samen-veilig: all fields of data (BSNs as persoonId), rule vt-naar-betrokkenen, legal basis WMO_2015_ART_5_2_6');
+    expect(out).toContain('→ toegang-lelystad:');
+    expect(out).not.toContain('toegang-almere');
+  });
+
+  it('explain: an event that would be rejected says why', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'event-')), 'fout.json');
+    fs.writeFileSync(file, JSON.stringify({ specversion: '1.0', id: 'm-2', source: 'urn:ketenhub:partner:veilig-thuis-flevoland', type: 'nl.ketenhub.veiligthuis.melding-ontvangen.v1', time: '2026-11-23T10:00:00Z', data: { kinderen: [] } }));
+    const { status, out } = cli('explain', region('flevoland'), file);
+    expect(status).toBe(1);
+    expect(out).toContain('would be rejected (SCHEMAFOUT)');
+    expect(out).toContain('/data/melder: must have required property');
+  });
+
+  it('an unknown command exits 2 with the usage', () => {
+    const { status, err } = cli('publish');
+    expect(status).toBe(2);
+    expect(err).toContain("unknown command 'publish'");
+    expect(err).toContain('npm run config -- validate <regionDir>');
+  });
+});
