@@ -3,7 +3,8 @@
  * (default table standaard 2025.1): one test per block of the brief's decision table, the rules
  * around it, and the handover package reaching a newly involved partner in one message.
  */
-import { chainEvent, hulpvraag, makeBsn } from '../support/factories';
+import { chainEvent, hulpvraag, issuedBsns, makeBsn } from '../support/factories';
+import { TopicReader } from '../support/partner';
 import type { KafkaPartner, Received } from '../support/partner';
 import { pollUntil } from '../support/poll';
 import { openScenario, type Scenario } from '../support/scenario';
@@ -11,6 +12,11 @@ import { openScenario, type Scenario } from '../support/scenario';
 const REGION = { REGION_DIR: 'config/regions/flevoland' };
 const PARTNERS = ['toegang-almere', 'toegang-dronten', 'veilig-thuis-flevoland', 'rvdk-flevoland', 'samen-veilig', 'rechtbank-midden-nederland', 'verblijf-flevoland', 'ambulant-flevoland'];
 const hub = (name: string) => `nl.ketenhub.hub.${name}.v1`;
+/** The Flevoland scenario stays open for the BSN scan that follows it, which closes it. */
+let lastScenario: Scenario | undefined;
+afterAll(async () => {
+  await lastScenario?.close().catch(() => undefined);
+});
 
 describe('regie end to end in Flevoland (table standaard)', () => {
   let scenario: Scenario;
@@ -18,9 +24,7 @@ describe('regie end to end in Flevoland (table standaard)', () => {
 
   beforeAll(async () => {
     scenario = await openScenario(PARTNERS, REGION);
-  });
-  afterAll(async () => {
-    await scenario?.close();
+    lastScenario = scenario;
   });
 
   /** The next hub event of a type about the family that `cause` started, at a partner. */
@@ -45,6 +49,20 @@ describe('regie end to end in Flevoland (table standaard)', () => {
     await hubEventAt('toegang-almere', 'veiligheid-toegewezen', () => familyId);
     const [record] = await scenario.db.query('SELECT regisseur_role, regisseur_partner, veiligheid_role, row_id FROM regie_of_record WHERE family_id = $1', [familyId]);
     expect(record).toEqual({ regisseur_role: 'LOKALE_TOEGANG', regisseur_partner: 'toegang-almere', veiligheid_role: 'LOKALE_TOEGANG', row_id: 'HULPVRAAG' });
+  });
+
+  it('a pointer-only route tells Veilig Thuis who is involved and whom to call, without the content', async () => {
+    const child = makeBsn();
+    const request = hulpvraag('toegang-almere', [child]);
+    await p('toegang-almere').send(request);
+    const pointer = await p('veilig-thuis-flevoland').outbound.waitFor('the pointer notice', (m) => m.event?.causationid === request.id);
+    expect(pointer.event!.type).toBe('nl.ketenhub.hub.verwijzing.v1');
+    expect(pointer.event!.data).toEqual({
+      over: { type: 'nl.ketenhub.toegang.hulpvraag-geregistreerd.v1', id: request.id },
+      afzender: { partnerId: 'toegang-almere', naam: 'Jeugdgezondheidszorg Almere', rol: 'LOKALE_TOEGANG' },
+    });
+    const [disclosure] = await scenario.db.query('SELECT legal_basis, data_categories FROM audit_log WHERE message_id = $1', [pointer.event!.id]);
+    expect(disclosure).toEqual({ legal_basis: 'VERWIJSINDEX', data_categories: ['nl.ketenhub.toegang.hulpvraag-geregistreerd.v1#verwijzing'] });
   });
 
   it('block VEILIG THUIS: a police report puts regie with Veilig Thuis, and the agreement to hand it over moves it to local access with a handover', async () => {
@@ -124,8 +142,14 @@ describe('regie end to end in Flevoland (table standaard)', () => {
     await p('toegang-almere').send(card);
     // Topics of different partners have no order between them: let the card land before the verdict.
     await familyIdOf(card.id as string, 'toegang-almere');
-    const measure = chainEvent('rechtbank-midden-nederland', 'kinderrechter.maatregel-opgelegd', [child], { maatregel: 'OTS', gi: 'samen-veilig' });
+    const measure = chainEvent('rechtbank-midden-nederland', 'kinderrechter.maatregel-opgelegd', [child], { maatregel: 'OTS', gi: 'samen-veilig', zaakreferentie: 'C/16/123456', tot: '2027-11-23' });
     await p('rechtbank-midden-nederland').send(measure);
+
+    // Data minimisation (route rechter-maatregel-naar-betrokkenen): local access gets the measure and the GI, not the court's case reference.
+    const forwarded = await p('toegang-almere').outbound.waitFor('the measure at local access', (m) => m.event?.causationid === measure.id && m.event?.type === measure.type);
+    expect(Object.keys(forwarded.event!.data).sort()).toEqual(['gi', 'kinderen', 'maatregel']);
+    const [disclosure] = await scenario.db.query('SELECT data_categories, rule_id FROM audit_log WHERE message_id = $1', [forwarded.event!.id]);
+    expect(disclosure).toEqual({ rule_id: 'rechter-maatregel-naar-betrokkenen', data_categories: expect.arrayContaining([`${measure.type}#maatregel`, `${measure.type}#gi`]) });
 
     const toGi = await hubEventAt('samen-veilig', 'regisseur-toegewezen', () => familyId);
     expect(toGi.event!.data).toMatchObject({ regisseur: { rol: 'GI', organisatie: 'samen-veilig' }, vorige: { organisatie: 'toegang-almere' }, reden: { rij: 'GI-RECHTER' } });
@@ -186,6 +210,35 @@ describe('regie end to end in Flevoland (table standaard)', () => {
     await pollUntil('the second event to be applied', async () => (await scenario.db.query('SELECT 1 FROM inbox WHERE event_id = $1', [second.id]))[0]);
     await new Promise((r) => setTimeout(r, 500));
     expect(p('veilig-thuis-flevoland').outbound.events(hub('dossier-overgedragen')).filter((e) => e.familyid === familyId)).toHaveLength(1);
+  });
+});
+
+describe('no BSN leaves the hub', () => {
+  it('scans every message on every topic the hub wrote in the Flevoland run, and every log line, for every BSN the partners sent', async () => {
+    // Runs after the scenarios above (same file, in order); their hub's topics and logs are what is scanned.
+    expect(issuedBsns.length).toBeGreaterThan(15);
+    expect(lastScenario).toBeDefined();
+    const scenario = lastScenario!;
+    const admin = scenario.kafka.admin();
+    await admin.connect();
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${scenario.prefix}outbound.`));
+    const ends = await Promise.all(topics.map(async (t) => ({ topic: t, count: (await admin.fetchTopicOffsets(t)).reduce((n, p) => n + Number(p.high), 0) })));
+    await admin.disconnect();
+    const total = ends.reduce((n, e) => n + e.count, 0);
+    const reader = await TopicReader.start(scenario.kafka, topics);
+    await pollUntil(`all ${total} messages the hub wrote`, () => (reader.messages.length >= total ? true : undefined));
+    for (const m of reader.messages) {
+      const text = [m.key ?? '', m.value?.toString('utf8') ?? '', JSON.stringify(m.headers)].join('\n');
+      for (const bsn of issuedBsns) expect(text.includes(bsn) ? `${m.topic}: ${bsn}` : 'clean').toBe('clean');
+    }
+    await reader.stop();
+    const scanned = reader.messages.length;
+    expect(scanned).toBeGreaterThan(50);
+    expect(topics.map((t) => t.replace(scenario.prefix, ''))).toEqual(expect.arrayContaining(['outbound.toegang-almere', 'outbound.veilig-thuis-flevoland', 'outbound.samen-veilig']));
+    const logs = scenario.hub.logs.join('\n');
+    expect(scenario.hub.logs.length).toBeGreaterThan(20);
+    for (const bsn of issuedBsns) expect(logs.includes(bsn) ? bsn : 'clean').toBe('clean');
+    await scenario.close();
   });
 });
 

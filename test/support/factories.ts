@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 
 let counter = Math.floor(Math.random() * 10_000_000);
 
+/** Every BSN this test process made, so a test can scan output for any of them. */
+export const issuedBsns: string[] = [];
+
 /** A fresh BSN that passes the elfproef (realistic shape, never a real person's: drawn from a counter). */
 export function makeBsn(): string {
   for (;;) {
@@ -12,7 +15,10 @@ export function makeBsn(): string {
     const check = sum % 11;
     if (check <= 9) {
       const bsn = first8 + String(check);
-      if (bsn !== '000000000') return bsn;
+      if (bsn !== '000000000') {
+        issuedBsns.push(bsn);
+        return bsn;
+      }
     }
   }
 }

@@ -19,11 +19,12 @@ export class TopicReader {
   readonly messages: Received[] = [];
   private constructor(private readonly consumer: Consumer) {}
 
-  static async start(kafka: Kafka, topic: string): Promise<TopicReader> {
-    const consumer = kafka.consumer({ groupId: `reader-${topic}-${Date.now()}-${Math.random()}` });
+  static async start(kafka: Kafka, topic: string | string[]): Promise<TopicReader> {
+    const topics = Array.isArray(topic) ? topic : [topic];
+    const consumer = kafka.consumer({ groupId: `reader-${topics[0]}-${Date.now()}-${Math.random()}` });
     const reader = new TopicReader(consumer);
     await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ topic: t, message }) => {
         let event: Record<string, any> | undefined;

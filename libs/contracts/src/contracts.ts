@@ -15,6 +15,8 @@ interface EventContract {
   publishers: readonly string[];
   /** Top-level fields of `data` that are location data (x-ketenhub-locatie). */
   locationFields: readonly string[];
+  /** Top-level fields of `data`, and which of them are required. */
+  fields: { all: readonly string[]; required: readonly string[] };
   validate: ValidateFunction;
 }
 
@@ -53,7 +55,8 @@ export class Contracts {
       const publishers = Array.isArray(schema['x-ketenhub-publishers']) ? (schema['x-ketenhub-publishers'] as string[]) : [];
       const properties = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
       const locationFields = Object.entries(properties).filter(([, p]) => p['x-ketenhub-locatie'] === true).map(([name]) => name);
-      events.set(type, { type, schemaId: id, publishers, locationFields, validate });
+      const fields = { all: Object.keys(properties), required: Array.isArray(schema.required) ? (schema.required as string[]) : [] };
+      events.set(type, { type, schemaId: id, publishers, locationFields, fields, validate });
     }
     const envelope = ajv.getSchema(ENVELOPE_ID);
     if (!envelope) throw new Error(`envelope schema ${ENVELOPE_ID} is missing from ${schemaRoot}`);
@@ -76,6 +79,11 @@ export class Contracts {
   /** Fields of this type's data that are location data, withheld while a family has a confidential address. */
   locationFieldsOf(type: string): readonly string[] {
     return this.events.get(type)?.locationFields ?? [];
+  }
+
+  /** The top-level fields of this type's data and which are required (for routes that minimise). */
+  dataFieldsOf(type: string): { all: readonly string[]; required: readonly string[] } {
+    return this.events.get(type)?.fields ?? { all: [], required: [] };
   }
 
   schemaIdOf(type: string): string | undefined {

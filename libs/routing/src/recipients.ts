@@ -5,6 +5,10 @@ export interface Recipient {
   routeId: string;
   legalBasis: string;
   purpose: string;
+  /** Only these fields of data (absent: all). */
+  fields?: readonly string[];
+  /** A pointer-only notice instead of the content. */
+  pointerOnly?: boolean;
 }
 
 export interface RoutingFacts {
@@ -29,7 +33,10 @@ export function resolveRecipients(region: Region, facts: RoutingFacts): Recipien
     if (!route.events.includes(facts.eventType)) continue;
     for (const partner of selectPartners(region, route, facts)) {
       if ((partner.id === facts.senderId && !route.to.some((t) => 'relation' in t && t.relation === 'NIEUW_BETROKKEN')) || out.has(partner.id)) continue;
-      out.set(partner.id, { partnerId: partner.id, routeId: route.id, legalBasis: route.legalBasis, purpose: route.purpose });
+      out.set(partner.id, {
+        partnerId: partner.id, routeId: route.id, legalBasis: route.legalBasis, purpose: route.purpose,
+        ...(route.fields ? { fields: route.fields } : {}), ...(route.pointerOnly ? { pointerOnly: true } : {}),
+      });
     }
   }
   return [...out.values()];

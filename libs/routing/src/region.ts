@@ -124,6 +124,17 @@ function crossCheck(config: RegionConfig, contracts: Contracts): Array<[string, 
     route.events.forEach((type, j) => {
       if (!contracts.knows(type)) problems.push([`/routes/${i}/events/${j}`, `unknown event type '${type}'`]);
     });
+    if (route.fields && route.pointerOnly) problems.push([`/routes/${i}/pointerOnly`, 'a route sends either chosen fields or a pointer-only notice, not both']);
+    if (route.fields) {
+      for (const type of route.events.filter((t) => contracts.knows(t))) {
+        const { all, required } = contracts.dataFieldsOf(type);
+        route.fields.forEach((field, k) => {
+          if (!all.includes(field)) problems.push([`/routes/${i}/fields/${k}`, `'${field}' is not a field of ${type} (its fields: ${all.join(', ')})`]);
+        });
+        const missing = required.filter((f) => !route.fields?.includes(f));
+        if (missing.length > 0) problems.push([`/routes/${i}/fields`, `a minimised ${type} must keep its required fields to stay valid: add ${missing.join(', ')}, or use pointerOnly`]);
+      }
+    }
   });
   return problems;
 }

@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { decodeCloudEvent, type Contracts, type KetenhubCloudEvent } from '@ketenhub/contracts';
 import { HUB_SOURCE, partnerSource, type Topics } from '@ketenhub/messaging';
 import type { AuditStore, FamilyStore, InboxStore, OutboxStore } from '@ketenhub/persistence';
+import type { FamilyState } from '@ketenhub/domain';
 import { collectPersonRefs, replaceBsns, type BsnVault } from '@ketenhub/privacy';
 import { resolveRecipients, type Partner, type Region } from '@ketenhub/routing';
 import { FamilyRecord } from '../family/family-record';
@@ -99,6 +100,7 @@ export class AcceptMessageUseCase {
       type: event.type, time: event.time, data, familyId, causationId: event.id, actor: { partnerId: owner.id, role: owner.role },
       recipients: resolveRecipients(region, { eventType: event.type, senderId: owner.id, municipality, involved: involvedBefore }),
       messageId: (recipient: string) => forwardId(event.source, event.id, recipient),
+      senderContact: contactOf(outcome.state, owner.id),
     };
     const location = this.deps.contracts.locationFieldsOf(event.type).filter((field) => field in (data as Record<string, unknown>));
     if (outcome.state.confidential && location.length > 0) {
@@ -199,4 +201,11 @@ function pointerOfPersonId(data: unknown, id: string, at = '/data'): string {
     if (found.endsWith('/persoonId')) return found;
   }
   return at;
+}
+
+function contactOf(state: FamilyState, partnerId: string): { naam: string; functie?: string; telefoon?: string; email?: string } | undefined {
+  const contact = state.contacts.find((c) => c.organisation === partnerId);
+  if (!contact) return undefined;
+  const { naam, functie, telefoon, email } = contact;
+  return { naam, ...(functie ? { functie } : {}), ...(telefoon ? { telefoon } : {}), ...(email ? { email } : {}) };
 }

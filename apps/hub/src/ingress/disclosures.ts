@@ -18,7 +18,11 @@ export interface Disclosure {
   recipients: Recipient[];
   /** Gives each recipient's message its stable id. */
   messageId(recipient: string): string;
+  /** For a pointer-only notice: the sender's contact person for this family, when it named one. */
+  senderContact?: { naam: string; functie?: string; telefoon?: string; email?: string };
 }
+
+const POINTER_TYPE = 'nl.ketenhub.hub.verwijzing.v1';
 
 /**
  * Everything one transaction discloses: an outbox message and an audit record per recipient.
@@ -40,9 +44,10 @@ export class DisclosureBatch {
     const now = new Date().toISOString();
     for (const recipient of d.recipients) {
       const messageId = d.messageId(recipient.partnerId);
+      const { type, data, categories } = this.minimise(d, recipient);
       const event = {
-        specversion: '1.0', id: messageId, source: HUB_SOURCE, type: d.type, time: d.time,
-        datacontenttype: 'application/json', familyid: d.familyId, causationid: d.causationId, data: d.data,
+        specversion: '1.0', id: messageId, source: HUB_SOURCE, type, time: d.time,
+        datacontenttype: 'application/json', familyid: d.familyId, causationid: d.causationId, data,
       };
       this.messages.push({
         messageId, topic: this.deps.topics.outbound(recipient.partnerId), key: d.familyId, familyId: d.familyId,
@@ -53,10 +58,26 @@ export class DisclosureBatch {
         auditId: auditIdFor(messageId), action: 'DISCLOSE', occurredAt: now, outcome: 'SUCCESS', systemId: this.deps.systemId,
         actorPartnerId: d.actor?.partnerId ?? null, actorRole: d.actor?.role ?? 'HUB', recipientPartnerId: recipient.partnerId,
         purpose: recipient.purpose, accessPoint: `kafka:${this.deps.topics.outbound(recipient.partnerId)}`, familyId: d.familyId,
-        dataCategories: [d.type], legalBasis: recipient.legalBasis, ruleId: recipient.routeId, configVersion: this.deps.region.version,
+        dataCategories: categories, legalBasis: recipient.legalBasis, ruleId: recipient.routeId, configVersion: this.deps.region.version,
         messageId, causationId: d.causationId,
       });
     }
+  }
+
+  /** What this recipient may have: everything, the route's fields, or only a pointer to the sender. */
+  private minimise(d: Disclosure, recipient: Recipient): { type: string; data: unknown; categories: string[] } {
+    if (recipient.pointerOnly) {
+      const sender = d.actor ? this.deps.region.partner(d.actor.partnerId) : undefined;
+      const afzender = sender
+        ? { partnerId: sender.id, naam: sender.name, rol: sender.role, ...(d.senderContact ? { contactpersoon: d.senderContact } : {}) }
+        : { partnerId: 'ketenhub', naam: 'Ketenhub', rol: 'HUB' };
+      return { type: POINTER_TYPE, data: { over: { type: d.type, id: d.causationId }, afzender }, categories: [`${d.type}#verwijzing`] };
+    }
+    if (recipient.fields && typeof d.data === 'object' && d.data !== null) {
+      const picked = Object.fromEntries(Object.entries(d.data).filter(([key]) => recipient.fields?.includes(key)));
+      return { type: d.type, data: picked, categories: Object.keys(picked).map((key) => `${d.type}#${key}`) };
+    }
+    return { type: d.type, data: d.data, categories: [d.type] };
   }
 
   /**
