@@ -2,23 +2,12 @@
  * `npm start`: Kafka and PostgreSQL on this machine (kept in .local/ between runs), then the hub
  * with the demo region. Ctrl-C stops all three cleanly.
  */
-import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadHubConfig } from '@ketenhub/config';
 import { startHub } from '../../apps/hub/src/main';
+import { localKeys } from './dev-keys';
 import { startDevEnv } from './devenv';
 import { repoRoot } from './process-util';
-
-/** Development keys, made once per checkout and kept in .local/ (never committed). */
-function localKeys(): { hash: string; encryption: string } {
-  const file = path.join(repoRoot(), '.local', 'dev-keys.json');
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, JSON.stringify({ hash: randomBytes(32).toString('base64'), encryption: randomBytes(32).toString('base64') }), { mode: 0o600 });
-  }
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as { hash: string; encryption: string };
-}
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -33,12 +22,14 @@ async function main(): Promise<void> {
     DATABASE_URL: env.databaseUrl,
     BSN_HASH_KEY: process.env.BSN_HASH_KEY ?? keys.hash,
     BSN_ENCRYPTION_KEY: process.env.BSN_ENCRYPTION_KEY ?? keys.encryption,
+    API_TOKEN_KEY: process.env.API_TOKEN_KEY ?? keys.api,
   });
   const hub = await startHub(config);
   say(`hub up in ${((Date.now() - started) / 1000).toFixed(1)} s with region ${path.relative(repoRoot(), config.regionDir)}`);
   say(`  health:  ${hub.url}/health`);
   say(`  metrics: ${hub.url}/metrics`);
   say(`  API:     ${hub.url}/api (OpenAPI: ${hub.url}/api/openapi.json)`);
+  say('  tokens:  npm run token -- --partner toegang-lelystad | --privacy-officer "<name>" | --information-manager "<name>"');
   say(`  Kafka:   ${env.kafkaBrokers} (partners write inbound.<partnerId>, read outbound.<partnerId>)`);
   say(`  PostgreSQL: ${env.databaseUrl} (for npm run audit:verify, set it as DATABASE_URL)`);
   say('Ctrl-C stops the hub, Kafka and PostgreSQL.');

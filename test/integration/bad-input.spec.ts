@@ -4,7 +4,7 @@
  * JSON pointer, keyword), the dead-letter topic keeps the original bytes with the reasons, and
  * the good message sent right after is still delivered.
  */
-import { cloudEvent, hulpvraag, makeBsn, triage } from '../support/factories';
+import { cloudEvent, hulpvraag, makeBsn, triage, toestemming } from '../support/factories';
 import type { KafkaPartner, TopicReader } from '../support/partner';
 import { openScenario, type Scenario } from '../support/scenario';
 
@@ -114,8 +114,11 @@ describe('bad input on the bus: rejected with its reason to the sender, dead-let
   it.each(cases)('$name → $reason, and the next good message is delivered', async ({ bytes, reason, errors }) => {
     const bad = bytes();
     if (reason === 'TE_GROOT') expect(bad.length).toBeGreaterThan(MAX_BYTES);
-    const good = hulpvraag('toegang-almere', [makeBsn()]);
+    const child = makeBsn();
+    const good = hulpvraag('toegang-almere', [child]);
     const before = toegang.outbound.messages.length;
+    // The demo region shares requests with Veilig Thuis on consent.
+    await toegang.send(toestemming('toegang-almere', [child]));
     await toegang.send(bad);
     await toegang.send(good);
 
@@ -139,11 +142,14 @@ describe('bad input on the bus: rejected with its reason to the sender, dead-let
   });
 
   it('accepts an event id once: a resend is not applied again, the same id with other content is rejected', async () => {
-    const event = hulpvraag('toegang-almere', [makeBsn()]);
+    const [child, next] = [makeBsn(), makeBsn()];
+    const event = hulpvraag('toegang-almere', [child]);
+    await toegang.send(toestemming('toegang-almere', [child]));
     await toegang.send(event);
     await toegang.send(event);
     await toegang.send({ ...event, data: { ...(event.data as object), perspectief: 'ZELFSTANDIG' } });
-    const follower = hulpvraag('toegang-almere', [makeBsn()]);
+    const follower = hulpvraag('toegang-almere', [next]);
+    await toegang.send(toestemming('toegang-almere', [next]));
     await toegang.send(follower);
 
     const notice = await toegang.outbound.waitFor('the id-reuse rejection', (m) => m.event?.data?.reden === 'ID_HERGEBRUIKT');

@@ -55,6 +55,29 @@ describe('npm run config', () => {
     expect(out).not.toContain('toegang-almere');
   });
 
+  it('explain: names the fields a minimised route sends, and a pointer-only notice as such', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'event-'));
+    const measure = path.join(dir, 'maatregel.json');
+    fs.writeFileSync(measure, JSON.stringify({
+      specversion: '1.0', id: 'm-3', source: 'urn:ketenhub:partner:rechtbank-midden-nederland', type: 'nl.ketenhub.kinderrechter.maatregel-opgelegd.v1',
+      time: '2026-11-23T10:00:00Z', data: { kinderen: [{ bsn: '111222333' }], maatregel: 'OTS', gi: 'samen-veilig', zaakreferentie: 'C/16/123456' },
+    }));
+    const forMeasure = cli('explain', region('flevoland'), measure, '--municipality', 'GM0034', '--involved', 'ambulant-flevoland');
+    expect(forMeasure.status).toBe(0);
+    expect(forMeasure.out).toContain('→ ambulant-flevoland: fields kinderen, maatregel, gi of data (BSNs as persoonId), rule rechter-maatregel-naar-betrokkenen');
+    expect(forMeasure.out).toContain('→ toegang-almere: fields kinderen, maatregel, gi of data');
+    expect(forMeasure.out).not.toContain('all fields');
+
+    const request = path.join(dir, 'hulpvraag.json');
+    fs.writeFileSync(request, JSON.stringify({
+      specversion: '1.0', id: 'h-1', source: 'urn:ketenhub:partner:toegang-almere', type: 'nl.ketenhub.toegang.hulpvraag-geregistreerd.v1', time: '2026-11-23T10:00:00Z',
+      data: { zaakreferentie: 'Z-1', gemeente: 'GM0034', toegangsroute: 'GEZIN_ZELF', kinderen: [{ persoon: { bsn: '111222333' }, geboortedatum: '2015-01-15' }], perspectief: 'THUIS' },
+    }));
+    const forRequest = cli('explain', region('flevoland'), request);
+    expect(forRequest.status).toBe(0);
+    expect(forRequest.out).toContain('→ veilig-thuis-flevoland: pointer-only notice (sender and contact person, no content), rule hulpvraag-verwijzing, legal basis VERWIJSINDEX');
+  });
+
   it('explain: an event that would be rejected says why', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'event-')), 'fout.json');
     fs.writeFileSync(file, JSON.stringify({ specversion: '1.0', id: 'm-2', source: 'urn:ketenhub:partner:veilig-thuis-flevoland', type: 'nl.ketenhub.veiligthuis.melding-ontvangen.v1', time: '2026-11-23T10:00:00Z', data: { kinderen: [] } }));

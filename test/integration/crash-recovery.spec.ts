@@ -6,7 +6,7 @@
 import type { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { verifyAuditChain } from '@ketenhub/persistence';
-import { hulpvraag, makeBsn } from '../support/factories';
+import { hulpvraag, makeBsn, toestemming } from '../support/factories';
 import { KafkaPartner, testKafka } from '../support/partner';
 import { pollUntil } from '../support/poll';
 import { createTestDatabase, startHubProcess, testKeys, uniquePrefix, type HubProcess } from '../support/test-env';
@@ -36,11 +36,14 @@ describe('crash between database commit and offset commit', () => {
   const count = async (sql: string, params: unknown[] = []): Promise<number> => Number((await db.query(sql, params))[0].n);
 
   it('loses nothing and applies nothing twice', async () => {
-    const victim = hulpvraag('toegang-almere', [makeBsn(), makeBsn()]);
+    const children = [makeBsn(), makeBsn()];
+    const victim = hulpvraag('toegang-almere', children);
     hub = await startHubProcess({ databaseUrl, topicPrefix: prefix, keys, env: { KETENHUB_FAILPOINT: `kill-after-db-commit:${victim.id}` } });
     toegang = await KafkaPartner.connect(kafka, 'toegang-almere', prefix);
     vt = await KafkaPartner.connect(kafka, 'veilig-thuis-flevoland', prefix);
 
+    // The demo region shares requests with Veilig Thuis on consent, recorded first.
+    await toegang.send(toestemming('toegang-almere', children));
     await toegang.send(victim);
     const death = await hub.exited;
     expect(death.signal).toBe('SIGKILL');
@@ -51,11 +54,14 @@ describe('crash between database commit and offset commit', () => {
     await admin.connect();
     const [committed] = await admin.fetchOffsets({ groupId: `${prefix}ketenhub-hub`, topics: [`${prefix}inbound.toegang-almere`] });
     await admin.disconnect();
-    expect(committed.partitions.every((p) => p.offset === '-1')).toBe(true);
+    // The consent before it (offset 0) is committed; the victim (offset 1) is not.
+    expect(committed.partitions.map((p) => p.offset).filter((o) => o !== '-1')).toEqual(['1']);
 
     // Restart without the failpoint: the event comes again and is recognised.
     hub = await startHubProcess({ databaseUrl, topicPrefix: prefix, keys });
-    const next = hulpvraag('toegang-almere', [makeBsn()]);
+    const nextChild = makeBsn();
+    const next = hulpvraag('toegang-almere', [nextChild]);
+    await toegang.send(toestemming('toegang-almere', [nextChild]));
     await toegang.send(next);
     await vt.outbound.waitFor('the next event after the restart', (m) => m.event?.causationid === next.id);
     await vt.outbound.waitFor('the delivery owed before the crash', (m) => m.event?.causationid === victim.id);
@@ -66,13 +72,15 @@ describe('crash between database commit and offset commit', () => {
     });
     expect(metrics).toContain('ketenhub_events_accepted_total{partner="toegang-almere",type="nl.ketenhub.toegang.hulpvraag-geregistreerd.v1"} 1');
 
-    // No double effect: one inbox record, one family with its two children and one parent, one disclosure.
+    // No double effect: one inbox record, one family with its two children, the parent named in the
+    // request and the parent who consented; one disclosure.
     expect(await count('SELECT count(*) AS n FROM inbox WHERE event_id = $1', [victim.id])).toBe(1);
     expect(await count('SELECT count(*) AS n FROM family')).toBe(2);
-    expect(await count('SELECT count(*) AS n FROM person')).toBe(5);
+    expect(await count('SELECT count(*) AS n FROM person')).toBe(7);
     expect(await count("SELECT count(*) AS n FROM audit_log WHERE causation_id = $1 AND action = 'DISCLOSE'", [victim.id])).toBe(1);
     expect(await count('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL')).toBe(0);
-    await expect(verifyAuditChain(db.manager)).resolves.toEqual({ ok: true, records: 2 });
+    // The activation of the region configuration, then the two disclosures.
+    await expect(verifyAuditChain(db.manager)).resolves.toEqual({ ok: true, records: 3 });
 
     // At least once on the wire, and every copy carries the same message id for the receiver to drop.
     const copies = vt.outbound.events().filter((e) => e.causationid === victim.id);

@@ -6,7 +6,7 @@
  */
 import type { DataSource } from 'typeorm';
 import { verifyAuditChain } from '@ketenhub/persistence';
-import { hulpvraag, makeBsn, triage } from '../support/factories';
+import { hulpvraag, makeBsn, toestemming, triage } from '../support/factories';
 import type { KafkaPartner, TopicReader } from '../support/partner';
 import { pollUntil } from '../support/poll';
 import { openScenario, type Scenario } from '../support/scenario';
@@ -35,10 +35,13 @@ describe('first scenario: request for help, then Veilig Thuis triage (demo regio
   it('routes each party the other\'s event, audits each delivery, and rejects the broken message in between', async () => {
     const child = makeBsn();
     const sibling = makeBsn();
+    // The demo region shares the request with Veilig Thuis on the family's consent: recorded first.
+    const consent = toestemming('toegang-almere', [child, sibling]);
     const registration = hulpvraag('toegang-almere', [child, sibling]);
     const broken = Buffer.from('{"specversion":"1.0","id":"kapot-1","source":"urn:ketenhub:partner:toegang-almere",');
     const report = triage('veilig-thuis-flevoland', [child], 'ONDERZOEK');
 
+    await toegang.send(consent);
     await toegang.send(registration);
     await toegang.send(broken);
 
@@ -78,7 +81,9 @@ describe('first scenario: request for help, then Veilig Thuis triage (demo regio
       expect.objectContaining({ actor_partner_id: 'veilig-thuis-flevoland', recipient_partner_id: 'toegang-almere', legal_basis: 'WMO_2015_ART_5_2_6', rule_id: 'triage-naar-betrokkenen', message_id: atToegang.event!.id }),
     ]);
     expect(audit[0].config_version).toMatch(/^[0-9a-f]{12}$/);
-    await expect(verifyAuditChain(db.manager)).resolves.toEqual({ ok: true, records: 2 });
+    // The two disclosures, after the activation of the region configuration this hub started with.
+    await expect(verifyAuditChain(db.manager)).resolves.toEqual({ ok: true, records: 3 });
+    expect(await db.query("SELECT action, actor_role FROM audit_log WHERE action = 'CONFIG_CHANGE'")).toEqual([{ action: 'CONFIG_CHANGE', actor_role: 'INFORMATIEMANAGER' }]);
 
     // The hub stores no BSN in the clear: persons only as keyed hash and ciphertext.
     const stored: Array<{ data: string }> = await db.query('SELECT data::text AS data FROM inbox');
@@ -89,6 +94,7 @@ describe('first scenario: request for help, then Veilig Thuis triage (demo regio
   it('keeps the order of one family\'s events from sender to receiver', async () => {
     const child = makeBsn();
     const registration = hulpvraag('toegang-almere', [child]);
+    await toegang.send(toestemming('toegang-almere', [child]));
     await toegang.send(registration);
     await vt.outbound.waitFor('the registration at Veilig Thuis', (m) => m.event?.causationid === registration.id);
     const reports = Array.from({ length: 15 }, (_, i) => triage('veilig-thuis-flevoland', [child], 'WACHTLIJST', `update ${i}`));

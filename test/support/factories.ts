@@ -76,3 +76,22 @@ export function chainEvent(partnerId: string, type: string, children: string[], 
     data: { kinderen: children.map((bsn) => ({ bsn })), ...data },
   });
 }
+
+/**
+ * The family's consent, recorded by a partner: every child consents for itself and a parent for
+ * all, which covers every age rule. Dates of birth as hulpvraag() gives them, unless named.
+ */
+export function toestemming(partnerId: string, children: string[], overrides: Record<string, unknown> = {}, parent = makeBsn()): Record<string, unknown> {
+  return cloudEvent({
+    source: `urn:ketenhub:partner:${partnerId}`,
+    type: 'nl.ketenhub.keten.toestemming-gegeven.v1',
+    data: {
+      kinderen: children.map((bsn, i) => ({ persoon: { bsn }, geboortedatum: `201${i}-0${i + 1}-15` })),
+      toestemmingId: `T-${randomUUID().slice(0, 8)}`,
+      gegevenDoor: [...children.map((bsn) => ({ persoon: { bsn }, relatie: 'JEUGDIGE' })), { persoon: { bsn: parent }, relatie: 'OUDER' }],
+      doel: 'Veilig Thuis mag weten dat wij hulp vragen, zodat een melding in samenhang wordt bekeken.',
+      vanaf: '2026-01-01',
+      ...overrides,
+    },
+  });
+}

@@ -1,7 +1,8 @@
 import type { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { KafkaPartner, TopicReader, testKafka } from './partner';
-import { createTestDatabase, startHubProcess, uniquePrefix, type HubProcess } from './test-env';
+import { createTestDatabase, startHubProcess, testKeys, uniquePrefix, type HubProcess, type TestKeys } from './test-env';
+import { signToken, type TokenClaims } from '../../apps/hub/src/auth/token';
 
 export interface Scenario {
   kafka: Kafka;
@@ -12,6 +13,8 @@ export interface Scenario {
   prefix: string;
   deadLetters: TopicReader;
   partner(id: string): KafkaPartner;
+  /** GET (or another method) on the hub's API with a token for these claims. */
+  api(claims: TokenClaims, path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -19,7 +22,7 @@ export interface Scenario {
  * A hub process of its own (own database, own topic prefix) on the suite's real Kafka and
  * PostgreSQL, with simulated Kafka partners and a reader on the dead-letter topic.
  */
-export async function openScenario(partnerIds: string[], env: Record<string, string> = {}, keys?: { hash: string; encryption: string }): Promise<Scenario> {
+export async function openScenario(partnerIds: string[], env: Record<string, string> = {}, keys: TestKeys = testKeys()): Promise<Scenario> {
   const kafka = testKafka();
   const prefix = uniquePrefix();
   const databaseUrl = await createTestDatabase();
@@ -30,6 +33,10 @@ export async function openScenario(partnerIds: string[], env: Record<string, str
   const deadLetters = await TopicReader.start(kafka, `${prefix}ketenhub.deadletter`);
   const scenario: Scenario = {
     kafka, hub, db, databaseUrl, prefix, deadLetters,
+    async api(claims, path, init = {}) {
+      const token = await signToken(Buffer.from(keys.api, 'base64'), claims);
+      return fetch(`${scenario.hub.url}${path}`, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${token}` } });
+    },
     partner(id) {
       const partner = partners.get(id);
       if (!partner) throw new Error(`no simulated partner '${id}' in this scenario`);

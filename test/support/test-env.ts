@@ -30,7 +30,7 @@ export function uniquePrefix(): string {
 export interface HubOptions {
   databaseUrl: string;
   topicPrefix: string;
-  keys?: { hash: string; encryption: string };
+  keys?: TestKeys;
   env?: Record<string, string>;
 }
 
@@ -42,9 +42,16 @@ export interface HubProcess {
   stop(): Promise<void>;
 }
 
-export const testKeys = (): { hash: string; encryption: string } => ({
+export interface TestKeys {
+  hash: string;
+  encryption: string;
+  api: string;
+}
+
+export const testKeys = (): TestKeys => ({
   hash: randomBytes(32).toString('base64'),
   encryption: randomBytes(32).toString('base64'),
+  api: randomBytes(32).toString('base64'),
 });
 
 /**
@@ -63,6 +70,7 @@ export async function startHubProcess(options: HubOptions): Promise<HubProcess> 
       HTTP_PORT: '0',
       BSN_HASH_KEY: keys.hash,
       BSN_ENCRYPTION_KEY: keys.encryption,
+      API_TOKEN_KEY: keys.api,
       LOG_LEVEL: 'info',
       RELAY_IDLE_MS: '50',
       TIMER_POLL_MS: '250',

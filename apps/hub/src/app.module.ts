@@ -5,13 +5,19 @@ import type { DataSource } from 'typeorm';
 import type { HubConfig } from '@ketenhub/config';
 import type { Contracts } from '@ketenhub/contracts';
 import { createKafka, Topics } from '@ketenhub/messaging';
-import { AuditStore, FamilyStore, InboxStore, OutboxStore, RegieStore } from '@ketenhub/persistence';
+import { AuditStore, ConsentStore, FamilyStore, InboxStore, OutboxStore, RegieStore } from '@ketenhub/persistence';
 import { BsnVault } from '@ketenhub/privacy';
 import type { Region } from '@ketenhub/routing';
 import { FamilyRecord } from './family/family-record';
 import { FamilyController } from './family/family.controller';
-import { ReadFamilyUseCase, SYSTEM_SEES_ALL } from './family/read-family.use-case';
+import { ReadFamilyUseCase } from './family/read-family.use-case';
+import { RouteViewFilter } from './family/view-filter';
+import { AuthGuard } from './auth/auth.guard';
+import { AdminConfigController } from './governance/admin-config.controller';
+import { KaartAccessController, PrivacyController } from './privacy/privacy.controller';
+import { PrivacyService } from './privacy/privacy.service';
 import { AcceptMessageUseCase } from './ingress/accept-message.use-case';
+import { ConsentGate } from './ingress/consent-gate';
 import { InboundConsumer } from './ingress/inbound.consumer';
 import { HealthController } from './operations/health.controller';
 import { MetricsController } from './operations/metrics.controller';
@@ -19,6 +25,7 @@ import { MetricsService } from './operations/metrics.service';
 import { OutboxRelay } from './relay/outbox.relay';
 import { CONTRACTS, DATA_SOURCE, HUB_CONFIG, KAFKA, REGION } from './tokens';
 import { TimerScheduler } from './family/timer.scheduler';
+import { RetentionJob } from './privacy/retention.job';
 
 export interface HubDependencies {
   config: HubConfig;
@@ -41,7 +48,7 @@ export class AppModule {
           pinoHttp: { logger, autoLogging: { ignore: (req) => req.url === '/metrics' || (req.url ?? '').startsWith('/health') } },
         }),
       ],
-      controllers: [HealthController, MetricsController, FamilyController],
+      controllers: [HealthController, MetricsController, FamilyController, PrivacyController, KaartAccessController, AdminConfigController],
       providers: [
         { provide: HUB_CONFIG, useValue: config },
         { provide: DATA_SOURCE, useValue: dataSource },
@@ -57,19 +64,28 @@ export class AppModule {
             dataSource, contracts, region, topics, outbox,
             vault: new BsnVault(config.secrets.bsnHashKey, config.secrets.bsnEncryptionKey),
             families: new FamilyStore(), inbox: new InboxStore(), audit: new AuditStore(), familyRecord: new FamilyRecord(region, new RegieStore()),
+            consent: new ConsentGate(region, new ConsentStore()),
             maxMessageBytes: config.maxMessageBytes, systemId: `ketenhub/${region.config.region}`,
           }),
         },
         {
           provide: ReadFamilyUseCase,
           useFactory: () => new ReadFamilyUseCase({
-            dataSource, regie: new RegieStore(), audit: new AuditStore(), region, filter: SYSTEM_SEES_ALL, systemId: `ketenhub/${region.config.region}`,
+            dataSource, regie: new RegieStore(), audit: new AuditStore(), region, filter: new RouteViewFilter(region, new FamilyStore()), systemId: `ketenhub/${region.config.region}`,
+          }),
+        },
+        AuthGuard,
+        {
+          provide: PrivacyService,
+          useFactory: () => new PrivacyService({
+            dataSource, region, vault: new BsnVault(config.secrets.bsnHashKey, config.secrets.bsnEncryptionKey), systemId: `ketenhub/${region.config.region}`,
           }),
         },
         MetricsService,
         OutboxRelay,
         InboundConsumer,
         TimerScheduler,
+        RetentionJob,
       ],
     };
   }

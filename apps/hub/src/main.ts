@@ -8,6 +8,8 @@ import { createKafka, Topics } from '@ketenhub/messaging';
 import { createDataSource, migrate } from '@ketenhub/persistence';
 import { loadRegion, RegionConfigError } from '@ketenhub/routing';
 import { AppModule } from './app.module';
+import { activateRegion } from './governance/activate-config';
+import { RetentionConfigError } from './privacy/retention-config';
 import { createRootLogger } from './logger';
 import { ensureTopics } from './topic-setup';
 
@@ -25,6 +27,8 @@ export async function startHub(config: HubConfig): Promise<RunningHub> {
   await dataSource.initialize();
   const applied = await migrate(dataSource);
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+  const activation = await activateRegion(dataSource, region, config.activatedBy, `ketenhub/${region.config.region}`);
+  if (activation) logger.info({ configVersion: activation.version, previous: activation.previousVersion, activatedBy: activation.activatedBy }, 'region configuration activated');
   const bootKafka = createKafka(`${config.kafka.clientId}-setup`, config.kafka.brokers, (level, message, extra) => logger[level](extra, message));
   const created = await ensureTopics(bootKafka, new Topics(config.kafka.topicPrefix), region, config.kafka.partitions);
   if (created.length > 0) logger.info({ topics: created }, 'created topics');
@@ -65,7 +69,7 @@ async function main(): Promise<void> {
     const hub = await startHub(config);
     process.stdout.write(`ketenhub hub ready: health ${hub.url}/health  metrics ${hub.url}/metrics  api ${hub.url}/api\n`);
   } catch (error) {
-    if (error instanceof RegionConfigError) {
+    if (error instanceof RegionConfigError || error instanceof RetentionConfigError) {
       process.stderr.write(`ketenhub: ${error.message}\n`);
       process.exit(2);
     }

@@ -13,6 +13,13 @@ export interface AuditFields {
   /** The organisation that caused it (sender of the inbound event, or reader). */
   actorPartnerId: string | null;
   actorRole: string | null;
+  /**
+   * The person who acted, where known (an information manager's name, a privacy officer's id).
+   * Optional so records written before the field existed hash as they did.
+   */
+  actorPerson?: string;
+  /** Whom the actor acted for (a privacy officer answering a family's request, say). */
+  onBehalfOf?: string;
   /** Who received the data (for a disclosure). */
   recipientPartnerId: string | null;
   purpose: string | null;

@@ -6,6 +6,7 @@ const valid = {
   DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
   BSN_HASH_KEY: KEY,
   BSN_ENCRYPTION_KEY: KEY,
+  API_TOKEN_KEY: KEY,
 };
 
 describe('loadHubConfig', () => {

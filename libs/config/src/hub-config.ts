@@ -2,6 +2,7 @@
  * The hub's one typed configuration. process.env is read here and nowhere else; every value is
  * checked at boot and a wrong one stops the hub with a message that names the variable.
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot } from './repo-root';
 
@@ -10,13 +11,17 @@ export interface HubConfig {
   databaseUrl: string;
   http: { port: number; host: string };
   regionDir: string;
+  /** Recorded as who activated the region configuration when this hub starts with a new version. */
+  activatedBy: string;
   /** Secrets: never logged. */
-  secrets: { bsnHashKey: Buffer; bsnEncryptionKey: Buffer };
+  secrets: { bsnHashKey: Buffer; bsnEncryptionKey: Buffer; apiTokenKey: Buffer };
   maxMessageBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   relay: { batchSize: number; idleMs: number };
   /** How often the timer scheduler looks for due deadlines. */
   timerPollMs: number;
+  /** The retention job: how often it runs (0: never, run `npm run retention` by hand) and its bewaartermijnen file. */
+  retention: { intervalMs: number; file: string };
   /** Test-only fault injection, see docs/OPERATIONS.md. Empty in production. */
   failpoint: string;
 }
@@ -85,15 +90,23 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
     databaseUrl,
     http: { port: integer('HTTP_PORT', 3000, 0, 65535), host: env.HTTP_HOST ?? '127.0.0.1' },
     regionDir: path.resolve(repoRoot(), env.REGION_DIR ?? path.join('config', 'regions', 'demo')),
-    secrets: { bsnHashKey: key('BSN_HASH_KEY'), bsnEncryptionKey: key('BSN_ENCRYPTION_KEY') },
+    activatedBy: env.KETENHUB_ACTIVATED_BY?.trim() || `${os.userInfo().username}@${os.hostname()}`,
+    secrets: { bsnHashKey: key('BSN_HASH_KEY'), bsnEncryptionKey: key('BSN_ENCRYPTION_KEY'), apiTokenKey: key('API_TOKEN_KEY') },
     maxMessageBytes: integer('MAX_MESSAGE_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     logLevel,
     relay: { batchSize: integer('RELAY_BATCH_SIZE', 500, 1, 10_000), idleMs: integer('RELAY_IDLE_MS', 200, 10, 60_000) },
     timerPollMs: integer('TIMER_POLL_MS', 5_000, 50, 3_600_000),
+    // Daily by default; the upper bound is the longest delay a Node timer can wait (about 24.8 days).
+    retention: { intervalMs: integer('RETENTION_INTERVAL_MS', 86_400_000, 0, 2_147_483_647), file: loadRetentionFile(env) },
     failpoint: env.KETENHUB_FAILPOINT ?? '',
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** The bewaartermijnen file (RETENTION_FILE, default config/retention.yaml), for the hub and `npm run retention` alike. */
+export function loadRetentionFile(env: Env = process.env): string {
+  return path.resolve(repoRoot(), env.RETENTION_FILE?.trim() || path.join('config', 'retention.yaml'));
 }
 
 /** For the command-line tools that only need the database. */

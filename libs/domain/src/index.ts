@@ -2,3 +2,4 @@ export * from './bsn';
 export * from './ids';
 export * from './roles';
 export * from './regie';
+export * from './consent';

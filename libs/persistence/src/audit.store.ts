@@ -12,7 +12,8 @@ export class AuditStore {
     for (const r of records) {
       const hash = chainHash(prev, r);
       const values = [r.auditId, r.action, r.occurredAt, r.outcome, r.systemId, r.actorPartnerId, r.actorRole, r.recipientPartnerId,
-        r.purpose, r.accessPoint, r.familyId, r.dataCategories, r.legalBasis, r.ruleId, r.configVersion, r.messageId, r.causationId, prev, hash];
+        r.purpose, r.accessPoint, r.familyId, r.dataCategories, r.legalBasis, r.ruleId, r.configVersion, r.messageId, r.causationId, prev, hash,
+        r.actorPerson ?? null, r.onBehalfOf ?? null];
       const base = params.length;
       params.push(...values);
       rows.push(`(${values.map((_, i) => `$${base + i + 1}`).join(', ')})`);
@@ -20,7 +21,7 @@ export class AuditStore {
     }
     await db.query(
       `INSERT INTO audit_log (audit_id, action, occurred_at, outcome, system_id, actor_partner_id, actor_role, recipient_partner_id,
-         purpose, access_point, family_id, data_categories, legal_basis, rule_id, config_version, message_id, causation_id, prev_hash, hash)
+         purpose, access_point, family_id, data_categories, legal_basis, rule_id, config_version, message_id, causation_id, prev_hash, hash, actor_person, on_behalf_of)
        VALUES ${rows.join(', ')}`, params);
     await db.query('UPDATE audit_head SET seq = seq + $1, hash = $2 WHERE id = 1', [records.length, prev]);
   }
@@ -33,14 +34,15 @@ export type ChainCheck =
 
 const FIELDS_SQL = `SELECT seq, audit_id, action, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at, outcome,
   system_id, actor_partner_id, actor_role, recipient_partner_id, purpose, access_point, family_id, data_categories,
-  legal_basis, rule_id, config_version, message_id, causation_id, prev_hash, hash FROM audit_log`;
+  legal_basis, rule_id, config_version, message_id, causation_id, prev_hash, hash, actor_person, on_behalf_of FROM audit_log`;
 
-function fieldsOf(r: Record<string, any>): AuditFields {
+export function auditFieldsOf(r: Record<string, any>): AuditFields {
   return {
     auditId: r.audit_id, action: r.action, occurredAt: r.occurred_at, outcome: r.outcome, systemId: r.system_id,
     actorPartnerId: r.actor_partner_id, actorRole: r.actor_role, recipientPartnerId: r.recipient_partner_id, purpose: r.purpose,
     accessPoint: r.access_point, familyId: r.family_id, dataCategories: r.data_categories, legalBasis: r.legal_basis,
     ruleId: r.rule_id, configVersion: r.config_version, messageId: r.message_id, causationId: r.causation_id,
+    ...(r.actor_person !== null ? { actorPerson: r.actor_person } : {}), ...(r.on_behalf_of !== null ? { onBehalfOf: r.on_behalf_of } : {}),
   };
 }
 
@@ -62,7 +64,7 @@ export async function verifyAuditChain(db: EntityManager, batchSize = 5_000, onP
       const seq = String(r.seq);
       const prevHash = Buffer.from(r.prev_hash);
       const hash = Buffer.from(r.hash);
-      const selfConsistent = chainHash(prevHash, fieldsOf(r)).equals(hash);
+      const selfConsistent = chainHash(prevHash, auditFieldsOf(r)).equals(hash);
       const expectedPrev = prev?.hash ?? GENESIS_HASH;
       if (!prevHash.equals(expectedPrev)) {
         if (prev && prevHash.equals(beforePrev)) {
@@ -89,4 +91,43 @@ export async function verifyAuditChain(db: EntityManager, batchSize = 5_000, onP
     return { ok: false, records: count, firstBadSeq: prev?.seq ?? '0', problem: 'TRUNCATED', detail: `the chain ends at record ${prev?.seq ?? '(none)'} but its head was written later: records at the end were removed` };
   }
   return { ok: true, records: count };
+}
+
+export interface AuditFilter {
+  familyId?: string;
+  /** Records where this partner received, or acted. */
+  partnerId?: string;
+  ruleId?: string;
+  /** ISO times; from inclusive, to exclusive. */
+  from?: string;
+  to?: string;
+  actions?: AuditFields['action'][];
+  /** Records with a data category matching one of these LIKE patterns. */
+  categoryPatterns?: string[];
+  outcome?: AuditFields['outcome'];
+}
+
+export type AuditEntry = AuditFields & { seq: string };
+
+/** The trail, filtered and paged in chain order (oldest first unless asked otherwise). */
+export async function searchAudit(db: EntityManager, filter: AuditFilter, page: { offset: number; limit: number; newestFirst?: boolean }): Promise<{ total: number; entries: AuditEntry[] }> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (clause: (p: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(clause(`$${params.length}`));
+  };
+  if (filter.familyId) add((p) => `family_id = ${p}`, filter.familyId);
+  if (filter.partnerId) add((p) => `(recipient_partner_id = ${p} OR actor_partner_id = ${p})`, filter.partnerId);
+  if (filter.ruleId) add((p) => `rule_id = ${p}`, filter.ruleId);
+  if (filter.from) add((p) => `occurred_at >= ${p}`, filter.from);
+  if (filter.to) add((p) => `occurred_at < ${p}`, filter.to);
+  if (filter.actions && filter.actions.length > 0) add((p) => `action = ANY(${p})`, filter.actions);
+  if (filter.categoryPatterns) add((p) => `EXISTS (SELECT 1 FROM unnest(data_categories) c WHERE c LIKE ANY(${p}))`, filter.categoryPatterns);
+  if (filter.outcome) add((p) => `outcome = ${p}`, filter.outcome);
+  const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+  const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM audit_log ${clause}`, params);
+  const rows: Array<Record<string, any>> = await db.query(
+    `${FIELDS_SQL} ${clause} ORDER BY seq ${page.newestFirst ? 'DESC' : 'ASC'} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [...params, page.limit, page.offset]);
+  return { total: n, entries: rows.map((r) => ({ seq: String(r.seq), ...auditFieldsOf(r) })) };
 }

@@ -4,3 +4,7 @@ export * from './inbox.store';
 export * from './outbox.store';
 export * from './audit.store';
 export * from './regie.store';
+export * from './config-version.store';
+export * from './retention.store';
+export * from './replay.source';
+export * from './consent.store';

@@ -15,6 +15,8 @@ export interface Region {
   /** Content hash of region.yaml: recorded with every decision and disclosure. */
   version: string;
   file: string;
+  /** The region.yaml text this region was read from. */
+  text: string;
   partner(id: string): Partner | undefined;
   regieTable: RegieTable;
   ruleSettings: RuleSettings;
@@ -50,7 +52,11 @@ export function loadRegieTable(name: string, contracts: Contracts): RegieTable {
 }
 
 function readYaml(file: string): { value: unknown; where: (pointer: string) => string } {
-  const text = fs.readFileSync(file, 'utf8');
+  return readYamlText(fs.readFileSync(file, 'utf8'), file);
+}
+
+/** Parses YAML and gives a function that turns a JSON pointer into "line N, /pointer" for error messages. */
+export function readYamlText(text: string, file: string): { value: unknown; where: (pointer: string) => string } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true });
   if (doc.errors.length > 0) {
@@ -71,8 +77,16 @@ function readYaml(file: string): { value: unknown; where: (pointer: string) => s
 export function loadRegion(dir: string, contracts: Contracts): Region {
   const file = path.join(dir, 'region.yaml');
   if (!fs.existsSync(file)) throw new RegionConfigError(file, ['file not found']);
-  const text = fs.readFileSync(file, 'utf8');
-  const { value, where } = readYaml(file);
+  return parseRegion(fs.readFileSync(file, 'utf8'), file, contracts);
+}
+
+/**
+ * A region from the text of its region.yaml (`file` only names it in errors). The regie table
+ * comes from config/regie/ by the name the region gives, unless the caller passes the table
+ * that was stored with an earlier version.
+ */
+export function parseRegion(text: string, file: string, contracts: Contracts, storedTable?: RegieTable): Region {
+  const { value, where } = readYamlText(text, file);
   const schemaErrors = contracts.validateAgainst(REGION_SCHEMA, value);
   if (schemaErrors.length > 0) {
     throw new RegionConfigError(file, schemaErrors.map((e) => `${where(e.pointer)}: ${e.message} (${e.keyword})`));
@@ -81,11 +95,12 @@ export function loadRegion(dir: string, contracts: Contracts): Region {
   const problems = crossCheck(config, contracts).map(([pointer, message]) => `${where(pointer)}: ${message}`);
   if (problems.length > 0) throw new RegionConfigError(file, problems);
   const partners = new Map(config.partners.map((p) => [p.id, p]));
-  const regieTable = loadRegieTable(config.regieTabel ?? 'standaard', contracts);
+  const regieTable = storedTable ?? loadRegieTable(config.regieTabel ?? 'standaard', contracts);
   const municipalities = new Map(config.municipalities.map((m) => [m.code, m]));
   return {
     config,
     file,
+    text,
     // The table is part of what decides: its content counts in the version too.
     version: createHash('sha256').update(text).update(JSON.stringify(regieTable)).digest('hex').slice(0, 12),
     partner: (id) => partners.get(id),
@@ -93,6 +108,20 @@ export function loadRegion(dir: string, contracts: Contracts): Region {
     ruleSettings: { ...DEFAULT_RULE_SETTINGS, ...config.regels },
     localChoices: (code) => ({ ...DEFAULT_LOCAL_CHOICES, ...(code ? municipalities.get(code)?.lokaleKeuzes : undefined) }),
   };
+}
+
+/** What is stored for a configuration version: enough to rebuild exactly the region that decided. */
+export interface RegionContent {
+  regionYaml: string;
+  regieTable: RegieTable;
+}
+
+export function regionContent(region: Region): RegionContent {
+  return { regionYaml: region.text, regieTable: region.regieTable };
+}
+
+export function regionFromContent(content: RegionContent, label: string, contracts: Contracts): Region {
+  return parseRegion(content.regionYaml, label, contracts, content.regieTable);
 }
 
 function crossCheck(config: RegionConfig, contracts: Contracts): Array<[string, string]> {

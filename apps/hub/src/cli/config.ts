@@ -4,18 +4,27 @@
  *   validate <regionDir>                       check a region (and its regie table); exit 1 with every problem
  *   diff <oldRegionDir> <newRegionDir>         what changed between two versions
  *   explain <regionDir> <event.json> [--municipality GM0034] [--involved a,b]
- *                                              who would receive the event, under which rule and basis;
- *                                              sends nothing
+ *                                              who would receive the event, under which rule and basis,
+ *                                              and which of its fields; sends nothing
+ *   replay <candidateRegionDir> [--since T] [--until T] [--json]
+ *                                              the period's events (default: the last 30 days) under the
+ *                                              active version in DATABASE_URL and under the candidate:
+ *                                              what would have gone to whom differently, and the regie
+ *                                              decisions that would differ; changes nothing
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Contracts, decodeCloudEvent } from '@ketenhub/contracts';
-import { loadRegion, diffRegions, resolveRecipients, RegionConfigError, type Region } from '@ketenhub/routing';
+import { ConfigError, loadDatabaseUrl } from '@ketenhub/config';
+import { Contracts } from '@ketenhub/contracts';
+import { createDataSource } from '@ketenhub/persistence';
+import { loadRegion, diffRegions, explainEvent, formatReplayReport, RegionConfigError, type Region } from '@ketenhub/routing';
+import { ConfigAdminError, ConfigReplayUseCase, replayPeriod } from '../governance/config-replay.use-case';
 
 const USAGE = `usage:
   npm run config -- validate <regionDir>
   npm run config -- diff <oldRegionDir> <newRegionDir>
-  npm run config -- explain <regionDir> <event.json> [--municipality GM0034] [--involved partnerA,partnerB]`;
+  npm run config -- explain <regionDir> <event.json> [--municipality GM0034] [--involved partnerA,partnerB]
+  DATABASE_URL=… npm run config -- replay <candidateRegionDir> [--since 2026-11-01T00:00:00Z] [--until 2026-12-01T00:00:00Z] [--json]`;
 
 class UsageError extends Error {}
 
@@ -24,14 +33,30 @@ function load(dir: string | undefined, contracts: Contracts): Region {
   return loadRegion(path.resolve(dir), contracts);
 }
 
+const VALUE_OPTIONS = ['--municipality', '--involved', '--since', '--until'];
+
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
+  if (i < 0) return undefined;
+  const value = args[i + 1];
+  if (value === undefined || value.startsWith('--')) throw new UsageError(`${name} needs a value`);
+  return value;
 }
 
-function run(args: string[], out: (line: string) => void): number {
+/** The arguments that are not options or option values. */
+function positional(args: string[]): string[] {
+  return args.filter((arg, i) => !arg.startsWith('--') && !VALUE_OPTIONS.includes(args[i - 1] ?? ''));
+}
+
+interface Io {
+  out(line: string): void;
+  progress(line: string): void;
+}
+
+async function run(args: string[], io: Io): Promise<number> {
   const contracts = Contracts.load();
   const [command, ...rest] = args;
+  const { out } = io;
   switch (command) {
     case 'validate': {
       const region = load(rest[0], contracts);
@@ -46,59 +71,80 @@ function run(args: string[], out: (line: string) => void): number {
       return 0;
     }
     case 'explain': {
-      const region = load(rest[0], contracts);
-      const file = rest[1];
+      const [dir, file] = positional(rest);
+      const region = load(dir, contracts);
       if (!file) throw new UsageError('the event file is missing');
-      const bytes = fs.readFileSync(path.resolve(file));
-      const source = (() => {
-        try {
-          return String((JSON.parse(bytes.toString('utf8')) as { source?: unknown }).source ?? '');
-        } catch {
-          return '';
+      const explanation = explainEvent(region, contracts, fs.readFileSync(path.resolve(file)), {
+        municipality: option(rest, '--municipality'),
+        involved: (option(rest, '--involved') ?? '').split(',').filter(Boolean),
+      });
+      if (!explanation.ok) {
+        if (explanation.reason === 'GEEN_PARTNER') {
+          out(`${file}: source '${explanation.source}' is not a partner of region ${region.config.region}`);
+        } else {
+          out(`${file}: would be rejected (${explanation.reason}):`);
+          explanation.errors.forEach((e) => out(`  ${e.pointer || '/'}: ${e.message} (${e.keyword})`));
         }
-      })();
-      const sender = source.replace(/^urn:ketenhub:partner:/, '');
-      const partner = region.partner(sender);
-      if (!partner) {
-        out(`${file}: source '${source}' is not a partner of region ${region.config.region}`);
         return 1;
       }
-      const decoded = decodeCloudEvent(bytes, contracts, { maxBytes: 16 * 1024 * 1024, expectedSource: source });
-      if (!decoded.ok) {
-        out(`${file}: would be rejected (${decoded.reason}):`);
-        decoded.errors.forEach((e) => out(`  ${e.pointer || '/'}: ${e.message} (${e.keyword})`));
-        return 1;
-      }
-      if (!contracts.publishersOf(decoded.event.type).includes(partner.role)) {
-        out(`${file}: would be rejected (NIET_TOEGESTAAN): a ${partner.role} may not publish ${decoded.event.type}`);
-        return 1;
-      }
-      const data = decoded.event.data as Record<string, unknown>;
-      const municipality = option(rest, '--municipality') ?? (typeof data.gemeente === 'string' ? data.gemeente : undefined);
-      const involved = (option(rest, '--involved') ?? '').split(',').filter(Boolean);
-      const recipients = resolveRecipients(region, { eventType: decoded.event.type, senderId: sender, municipality, involved });
-      out(`${decoded.event.type} from ${sender} (municipality ${municipality ?? 'unknown'}, involved: ${involved.join(', ') || 'none'}), configuration ${region.version}:`);
+      const { eventType, senderId, municipality, involved, recipients } = explanation;
+      out(`${eventType} from ${senderId} (municipality ${municipality ?? 'unknown'}, involved: ${involved.join(', ') || 'none'}), configuration ${region.version}:`);
       if (recipients.length === 0) out('  nobody: no route names this event for these facts');
-      for (const r of recipients) out(`  → ${r.partnerId}: all fields of data (BSNs as persoonId), rule ${r.routeId}, legal basis ${r.legalBasis}, purpose "${r.purpose}"`);
+      for (const r of recipients) out(`  → ${r.partnerId}: ${r.receives}, rule ${r.routeId}, legal basis ${r.legalBasis}, purpose "${r.purpose}"`);
       out('  (the hub\'s own decisions that may follow, e.g. regisseur-toegewezen, depend on the family\'s history and are not shown)');
       return 0;
+    }
+    case 'replay': {
+      const [dir, extra] = positional(rest);
+      if (extra !== undefined) throw new UsageError(`replay takes one region folder (the candidate); it compares with the active version in the database, got also '${extra}'`);
+      if (!dir) throw new UsageError('the candidate region folder is missing');
+      const period = replayPeriod(option(rest, '--since'), option(rest, '--until'));
+      let url: string;
+      try {
+        url = loadDatabaseUrl();
+      } catch (error) {
+        throw new UsageError(error instanceof ConfigError ? error.message : String(error));
+      }
+      const candidate = load(dir, contracts);
+      const dataSource = createDataSource(url, 1);
+      try {
+        await dataSource.initialize();
+        io.progress(`replaying ${period.since} until ${period.until} against candidate ${candidate.version}`);
+        const report = await new ConfigReplayUseCase({ dataSource, contracts }).replay(candidate, period, io.progress);
+        if (rest.includes('--json')) out(JSON.stringify(report, null, 2));
+        else formatReplayReport(report).forEach(out);
+        return 0;
+      } catch (error) {
+        if (error instanceof ConfigAdminError) throw error;
+        throw new Error(`could not read the period from the database: ${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        if (dataSource.isInitialized) await dataSource.destroy();
+      }
     }
     default:
       throw new UsageError(command ? `unknown command '${command}'` : 'a command is missing');
   }
 }
 
-try {
-  process.exitCode = run(process.argv.slice(2), (line) => process.stdout.write(`${line}\n`));
-} catch (error) {
+run(process.argv.slice(2), {
+  out: (line) => process.stdout.write(`${line}\n`),
+  progress: (line) => process.stderr.write(`config: ${line}\n`),
+}).then((code) => {
+  process.exitCode = code;
+}, (error: unknown) => {
   if (error instanceof UsageError) {
     process.stderr.write(`config: ${error.message}\n${USAGE}\n`);
     process.exitCode = 2;
   } else if (error instanceof RegionConfigError) {
+    // The region given is invalid (the candidate, for replay).
     process.stderr.write(`config: ${error.message}\n`);
     process.exitCode = 1;
+  } else if (error instanceof ConfigAdminError) {
+    process.stderr.write(`config: ${error.message}\n`);
+    process.exitCode = 2;
   } else {
+    // Database unreachable, a file that cannot be read, …
     process.stderr.write(`config: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 2;
   }
-}
+});

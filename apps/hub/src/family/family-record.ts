@@ -1,10 +1,7 @@
 import type { EntityManager } from 'typeorm';
-import {
-  decide, deadlines, factsOf, foldFamily, isEvaluationWithoutRegisseur, isRegieGap, organisationFor, toPartnerRole,
-  type FamilyState, type RegionDirectory,
-} from '@ketenhub/domain';
+import { deadlines, foldFamily, isEvaluationWithoutRegisseur, toPartnerRole, type FamilyState } from '@ketenhub/domain';
 import type { RegieRecord, RegieStore } from '@ketenhub/persistence';
-import type { Partner, Region } from '@ketenhub/routing';
+import { regieOfRecord, type Partner, type Region } from '@ketenhub/routing';
 import { handoverPackage, holder } from './handover';
 
 /** An event the hub itself sends, and to whom by relation. */
@@ -39,23 +36,10 @@ const hubType = (name: string) => `nl.ketenhub.hub.${name}.v1`;
 export class FamilyRecord {
   constructor(private readonly region: Region, private readonly store: RegieStore) {}
 
-  directory(): RegionDirectory {
-    const { config } = this.region;
-    return {
-      localAccessOf: (code) => config.municipalities.find((m) => m.code === code)?.localAccess ?? null,
-      partnersWithRole: (role, code) => config.partners
-        .filter((p) => p.role === role && (!p.municipalities || (code !== null && p.municipalities.includes(code))))
-        .map((p) => p.id),
-    };
-  }
-
   async update(db: EntityManager, change: FamilyChange): Promise<FamilyOutcome> {
     const { region, store } = this;
     const state = foldFamily(await store.events(db, change.familyId));
-    const decision = decide(region.regieTable, factsOf(state), region.localChoices(state.municipality));
-    const directory = this.directory();
-    const regisseurOrg = organisationFor(decision.regisseur, state, directory);
-    const veiligheidOrg = organisationFor(decision.veiligheid, state, directory);
+    const { decision, regisseur: { organisation: regisseurOrg }, veiligheid: { organisation: veiligheidOrg }, regieGap: gap } = regieOfRecord(region, state);
     const current = await store.current(db, change.familyId);
     const reason = {
       tabel: decision.table, tabelversie: decision.tableVersion, rij: decision.row ?? 'GEEN', configVersie: region.version, oorzaak: change.event.id,
@@ -93,7 +77,6 @@ export class FamilyRecord {
       }
     }
 
-    const gap = isRegieGap(state, decision);
     if (gap && !current?.gapRaised) {
       await store.record(db, change.familyId, { kind: 'REGIE_GAT', fromRole: null, fromPartner: null, toRole: null, toPartner: null, ...base });
       hubEvents.push({

@@ -1,15 +1,20 @@
-import { Controller, Get, HttpException, HttpStatus, Param, ParseIntPipe, ParseUUIDPipe, Query } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { ReadErrorCode, ReadFamilyError, ReadFamilyUseCase, type Requester } from './read-family.use-case';
-
-const SYSTEM: Requester = { kind: 'SYSTEM' };
+import { Controller, Get, HttpException, HttpStatus, Param, ParseIntPipe, ParseUUIDPipe, Query, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { Allow, AuthGuard, type AuthenticatedRequest } from '../auth/auth.guard';
+import { ReadErrorCode, ReadFamilyError, ReadFamilyUseCase } from './read-family.use-case';
 const FAMILY_ID = { name: 'familyId', description: 'The pseudonymous family id (the `familyid` of every message the hub sends).', format: 'uuid' };
 
 /**
- * Reading a family's record back. Thin: parse, call the use case, map its error codes once.
- * Partner authentication and per-requester filtering arrive with the gateway and governance issues.
+ * Reading a family's record back, as a partner involved with it: what the region's routes would
+ * give that partner, nothing for a partner not involved. Thin: parse, call the use case, map its
+ * error codes once.
  */
 @ApiTags('families')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ description: 'No token, or one that is expired or not signed by the hub.' })
+@ApiForbiddenResponse({ description: 'The token\'s role may not read family records (audited).' })
+@UseGuards(AuthGuard)
+@Allow('PARTNER')
 @Controller('families')
 export class FamilyController {
   constructor(private readonly read: ReadFamilyUseCase) {}
@@ -19,24 +24,24 @@ export class FamilyController {
   @ApiParam(FAMILY_ID)
   @ApiOkResponse({ description: 'The family record (the handover package plus regieGeschiedenis).' })
   @ApiNotFoundResponse({ description: 'No such family (or none the requester may see).' })
-  async family(@Param('familyId', new ParseUUIDPipe()) familyId: string) {
-    return this.run(() => this.read.family(familyId, SYSTEM, `http:GET /families/${familyId}`));
+  async family(@Param('familyId', new ParseUUIDPipe()) familyId: string, @Req() req: AuthenticatedRequest) {
+    return this.run(() => this.read.family(familyId, req.requester, `http:GET /families/${familyId}`));
   }
 
   @Get(':familyId/veiligheidskaart')
   @ApiOperation({ summary: 'The veiligheidskaart, current or at an earlier version: every contribution attributed to its organisation and time.' })
   @ApiParam(FAMILY_ID)
   @ApiQuery({ name: 'versie', required: false, description: 'Version n: the first n contributions in the order they happened.' })
-  async kaart(@Param('familyId', new ParseUUIDPipe()) familyId: string, @Query('versie', new ParseIntPipe({ optional: true })) versie?: number) {
-    return this.run(() => this.read.kaart(familyId, versie, SYSTEM, `http:GET /families/${familyId}/veiligheidskaart`));
+  async kaart(@Param('familyId', new ParseUUIDPipe()) familyId: string, @Req() req: AuthenticatedRequest, @Query('versie', new ParseIntPipe({ optional: true })) versie?: number) {
+    return this.run(() => this.read.kaart(familyId, versie, req.requester, `http:GET /families/${familyId}/veiligheidskaart`));
   }
 
   @Get(':familyId/perspectiefplan')
   @ApiOperation({ summary: 'The perspectiefplan, current or at an earlier version.' })
   @ApiParam(FAMILY_ID)
   @ApiQuery({ name: 'versie', required: false, description: 'Version n: the n-th plan that was set.' })
-  async plan(@Param('familyId', new ParseUUIDPipe()) familyId: string, @Query('versie', new ParseIntPipe({ optional: true })) versie?: number) {
-    return this.run(() => this.read.plan(familyId, versie, SYSTEM, `http:GET /families/${familyId}/perspectiefplan`));
+  async plan(@Param('familyId', new ParseUUIDPipe()) familyId: string, @Req() req: AuthenticatedRequest, @Query('versie', new ParseIntPipe({ optional: true })) versie?: number) {
+    return this.run(() => this.read.plan(familyId, versie, req.requester, `http:GET /families/${familyId}/perspectiefplan`));
   }
 
   private async run<T>(work: () => Promise<T>): Promise<T> {
@@ -50,6 +55,11 @@ export class FamilyController {
           throw new HttpException(
             { type: `https://ketenhub.nl/problems/${error.code.toLowerCase()}`, title: error.code, status: 404, detail: error.message },
             HttpStatus.NOT_FOUND,
+          );
+        case ReadErrorCode.PartNotVisible:
+          throw new HttpException(
+            { type: 'https://ketenhub.nl/problems/part_not_visible', title: error.code, status: 403, detail: error.message },
+            HttpStatus.FORBIDDEN,
           );
         default: {
           const never: never = error.code;

@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { foldFamily, toPartnerRole } from '@ketenhub/domain';
 import type { AuditStore, RegieStore } from '@ketenhub/persistence';
 import type { Region } from '@ketenhub/routing';
+import { actorOf, type Requester } from '../auth/requester';
 import { handoverPackage, holder, summariseKaart, type HandoverPackage } from './handover';
-
-/** Who asks. Until partners authenticate (partner gateway issue) every read is the system's own. */
-export type Requester = { kind: 'SYSTEM' } | { kind: 'PARTNER'; partnerId: string; role: string };
+import type { RouteViewFilter, VisibleView } from './view-filter';
 
 export enum ReadErrorCode {
   FamilyNotFound = 'FAMILY_NOT_FOUND',
   VersionNotFound = 'VERSION_NOT_FOUND',
+  /** The requester may read the family, but no route gives it this part of the record. */
+  PartNotVisible = 'PART_NOT_VISIBLE',
 }
 
 export class ReadFamilyError extends Error {
@@ -25,28 +26,28 @@ export interface FamilyView extends HandoverPackage {
   regieGeschiedenis: Array<{ tijd: string; soort: string; van: string | null; naar: string | null; rij: string | null; tabel: string; tabelversie: string; configVersie: string; oorzaak: string }>;
 }
 
-/**
- * Narrows a view to what a requester may see. The governance issue plugs in the region's
- * routes and legal bases here; the read side already asks for every read.
- */
-export interface FamilyViewFilter {
-  filter(view: FamilyView, requester: Requester): FamilyView | undefined;
-}
-
-export const SYSTEM_SEES_ALL: FamilyViewFilter = {
-  filter: (view, requester) => (requester.kind === 'SYSTEM' ? view : undefined),
-};
+/** The data categories a read touches, as the audit trail names them. */
+export type ReadCategory = 'gezinsdossier' | 'veiligheidskaart' | 'perspectiefplan';
 
 /** Reads a family's record back: holders of record, card, plan, and the full history; every read is audited. */
 export class ReadFamilyUseCase {
   constructor(
-    private readonly deps: { dataSource: DataSource; regie: RegieStore; audit: AuditStore; region: Region; filter: FamilyViewFilter; systemId: string },
+    private readonly deps: { dataSource: DataSource; regie: RegieStore; audit: AuditStore; region: Region; filter: RouteViewFilter; systemId: string },
   ) {}
 
-  async family(familyId: string, requester: Requester, accessPoint: string): Promise<FamilyView> {
-    return this.deps.dataSource.transaction(async (db) => {
+  /**
+   * The family record as the requester may see it. Every attempt is audited, with the categories
+   * it asked for; one that finds nothing it may see is audited as refused and answered as unknown.
+   */
+  async family(familyId: string, requester: Requester, accessPoint: string, categories: ReadCategory[] = ['gezinsdossier', 'veiligheidskaart', 'perspectiefplan']): Promise<VisibleView> {
+    // A refusal is committed with its audit record and thrown after: throwing inside the
+    // transaction would roll the record of the attempt back.
+    const outcome = await this.deps.dataSource.transaction(async (db): Promise<VisibleView | ReadFamilyError> => {
       const events = await this.deps.regie.events(db, familyId);
-      if (events.length === 0) throw new ReadFamilyError(ReadErrorCode.FamilyNotFound, `no family ${familyId}`);
+      if (events.length === 0) {
+        await this.audit(db, familyId, requester, accessPoint, categories, 'REFUSED', 'geen gezin met dit id');
+        return new ReadFamilyError(ReadErrorCode.FamilyNotFound, `no family ${familyId}`);
+      }
       const state = foldFamily(events);
       const record = await this.deps.regie.current(db, familyId);
       const history = await this.deps.regie.history(db, familyId);
@@ -63,22 +64,31 @@ export class ReadFamilyUseCase {
           tabel: h.tableName, tabelversie: h.tableVersion, configVersie: h.configVersion, oorzaak: h.causeEventId,
         })),
       };
-      const visible = this.deps.filter.filter(view, requester);
-      await this.deps.audit.append(db, [{
-        auditId: randomUUID(), action: 'READ', occurredAt: new Date().toISOString(), outcome: visible ? 'SUCCESS' : 'REFUSED',
-        systemId: this.deps.systemId, actorPartnerId: requester.kind === 'PARTNER' ? requester.partnerId : null,
-        actorRole: requester.kind === 'PARTNER' ? requester.role : 'SYSTEM', recipientPartnerId: null, purpose: null, accessPoint, familyId,
-        dataCategories: ['gezinsdossier'], legalBasis: null, ruleId: null, configVersion: this.deps.region.version, messageId: null, causationId: null,
-      }]);
-      if (!visible) throw new ReadFamilyError(ReadErrorCode.FamilyNotFound, `no family ${familyId}`);
+      const visible = await this.deps.filter.filter(db, view, requester);
+      const missing = visible && categories.filter((c) => (c === 'veiligheidskaart' && !visible.veiligheidskaart) || (c === 'perspectiefplan' && !visible.perspectiefplan && view.perspectiefplan));
+      const refusedPart = missing && missing.length > 0 && categories.length === 1;
+      await this.audit(db, familyId, requester, accessPoint, visible ? categories.filter((c) => !missing?.includes(c)) : categories,
+        visible && !refusedPart ? 'SUCCESS' : 'REFUSED', visible ? (refusedPart ? 'geen route geeft deze partij dit deel' : null) : 'niet betrokken bij dit gezin');
+      if (!visible) return new ReadFamilyError(ReadErrorCode.FamilyNotFound, `no family ${familyId}`);
+      if (refusedPart) return new ReadFamilyError(ReadErrorCode.PartNotVisible, `no route of region ${this.deps.region.config.region} gives ${requester.kind === 'PARTNER' ? requester.partnerId : requester.kind} the ${categories[0]} of this family`);
       return visible;
     });
+    if (outcome instanceof ReadFamilyError) throw outcome;
+    return outcome;
+  }
+
+  private async audit(db: EntityManager, familyId: string, requester: Requester, accessPoint: string, categories: ReadCategory[], outcome: 'SUCCESS' | 'REFUSED', why: string | null): Promise<void> {
+    await this.deps.audit.append(db, [{
+      auditId: randomUUID(), action: 'READ', occurredAt: new Date().toISOString(), outcome, systemId: this.deps.systemId, ...actorOf(requester),
+      recipientPartnerId: null, purpose: why ? `inzage; geweigerd: ${why}` : 'inzage', accessPoint, familyId, dataCategories: categories,
+      legalBasis: null, ruleId: null, configVersion: this.deps.region.version, messageId: null, causationId: null,
+    }]);
   }
 
   /** The veiligheidskaart as it stood at version n (the first n contributions in happened-order). */
   async kaart(familyId: string, version: number | undefined, requester: Requester, accessPoint: string): Promise<FamilyView['veiligheidskaart']> {
-    const view = await this.family(familyId, requester, accessPoint);
-    const all = view.veiligheidskaart.bijdragen;
+    const view = await this.family(familyId, requester, accessPoint, ['veiligheidskaart']);
+    const all = view.veiligheidskaart!.bijdragen;
     const n = version ?? all.length;
     if (n < 0 || n > all.length) throw new ReadFamilyError(ReadErrorCode.VersionNotFound, `veiligheidskaart has versions 0 to ${all.length}`);
     const bijdragen = all.slice(0, n);
@@ -88,7 +98,7 @@ export class ReadFamilyUseCase {
 
   /** The perspectiefplan at version n (the n-th plan set), or the current one. */
   async plan(familyId: string, version: number | undefined, requester: Requester, accessPoint: string): Promise<NonNullable<FamilyView['perspectiefplan']>> {
-    await this.family(familyId, requester, accessPoint);
+    await this.family(familyId, requester, accessPoint, ['perspectiefplan']);
     const events = await this.deps.dataSource.transaction((db) => this.deps.regie.events(db, familyId));
     const plans = events.filter((e) => /\.keten\.perspectiefplan-vastgesteld\.v[0-9]+$/.test(e.type));
     const n = version ?? plans.length;

@@ -8,7 +8,8 @@ import { collectPersonRefs, replaceBsns, type BsnVault } from '@ketenhub/privacy
 import { resolveRecipients, type Partner, type Region } from '@ketenhub/routing';
 import { FamilyRecord } from '../family/family-record';
 import { forwardId, hubMessageId } from '../ids';
-import { DisclosureBatch } from './disclosures';
+import type { ConsentGate } from './consent-gate';
+import { DisclosureBatch, type Disclosure } from './disclosures';
 import type { InboundMessage, Outcome } from './inbound-message';
 import { rejectionMessages, type Rejection } from './rejection';
 
@@ -23,6 +24,7 @@ export interface AcceptMessageDeps {
   outbox: OutboxStore;
   audit: AuditStore;
   familyRecord: FamilyRecord;
+  consent: ConsentGate;
   maxMessageBytes: number;
   systemId: string;
 }
@@ -91,6 +93,8 @@ export class AcceptMessageUseCase {
     });
     const involvedBefore = await families.involved(db, familyId);
     await families.involve(db, familyId, owner.id, event.time, event.id);
+    const consentProblem = await this.deps.consent.apply(db, { id: event.id, type: event.type, data }, familyId, owner.id);
+    if (consentProblem) throw new Refused({ ...consentProblem, eventId: event.id, eventType: event.type });
 
     const outcome = await this.deps.familyRecord.update(db, {
       familyId, sender: owner, involvedBefore, event: { id: event.id, type: event.type, time: event.time, data: data as Record<string, unknown> },
@@ -103,19 +107,24 @@ export class AcceptMessageUseCase {
       senderContact: contactOf(outcome.state, owner.id),
     };
     const location = this.deps.contracts.locationFieldsOf(event.type).filter((field) => field in (data as Record<string, unknown>));
+    const decidedAt = new Date().toISOString();
+    const send = async (disclosure: Disclosure) => {
+      const { allowed, refused } = await this.deps.consent.split(db, familyId, disclosure.recipients, disclosure.data, outcome.state, decidedAt);
+      for (const { recipient, reason } of refused) batch.withhold({ ...disclosure, recipients: [recipient] }, `consent: ${reason}`);
+      batch.add({ ...disclosure, recipients: allowed });
+    };
     if (outcome.state.confidential && location.length > 0) {
       batch.withhold(forward, `confidential address; carries ${location.join(', ')}`);
     } else {
-      batch.add(forward);
+      await send(forward);
     }
 
     for (const partnerId of outcome.newcomers) {
       if (partnerId !== owner.id) await families.involve(db, familyId, partnerId, event.time, event.id);
     }
     const involvedNow = await families.involved(db, familyId);
-    const decidedAt = new Date().toISOString();
     for (const hubEvent of outcome.hubEvents) {
-      batch.add({
+      await send({
         type: hubEvent.type, time: decidedAt, data: hubEvent.data, familyId, causationId: event.id, actor: null,
         recipients: resolveRecipients(region, {
           eventType: hubEvent.type, senderId: HUB_SOURCE, municipality: outcome.state.municipality ?? municipality, involved: involvedNow, relations: hubEvent.relations,

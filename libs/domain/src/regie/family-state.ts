@@ -102,18 +102,25 @@ export function apply(previous: FamilyState, event: FamilyEvent): FamilyState {
   const setMunicipality = () => {
     if (!s.municipality && str(d.gemeente)) s.municipality = str(d.gemeente);
   };
+  const recordBirthDates = () => {
+    const children = Array.isArray(d.kinderen) ? (d.kinderen as Array<{ persoon?: { persoonId?: string }; geboortedatum?: string }>) : [];
+    s.birthDates = { ...s.birthDates };
+    for (const child of children) {
+      if (child.persoon?.persoonId && child.geboortedatum) s.birthDates[child.persoon.persoonId] = child.geboortedatum;
+    }
+  };
   switch (kind) {
     case 'toegang.hulpvraag-geregistreerd': {
       setMunicipality();
       if (!s.entry) s.entry = d.toegangsroute === 'GEZIN_ZELF' ? 'GEZIN_ZELF' : 'VERWEZEN';
       if (str(d.perspectief)) s.perspective = d.perspectief as Perspective;
-      const children = Array.isArray(d.kinderen) ? (d.kinderen as Array<{ persoon?: { persoonId?: string }; geboortedatum?: string }>) : [];
-      s.birthDates = { ...s.birthDates };
-      for (const child of children) {
-        if (child.persoon?.persoonId && child.geboortedatum) s.birthDates[child.persoon.persoonId] = child.geboortedatum;
-      }
+      recordBirthDates();
       break;
     }
+    case 'keten.toestemming-gegeven':
+      // Consent names the children with their dates of birth: the age rules need them.
+      recordBirthDates();
+      break;
     case 'toegang.verblijf-gestart':
       setMunicipality();
       s.placements = [...s.placements.filter((p) => p.provider !== d.aanbieder), { provider: String(d.aanbieder), crisis: d.soort === 'CRISIS', since: event.time, eventId: event.id }];
