@@ -32,6 +32,9 @@ export interface ExplainFacts {
   municipality?: string;
   /** Partners already involved with the family. */
   involved?: readonly string[];
+  /** The family's kader and perspective, for routes with conditions (`when`); unknown: such routes do not apply. */
+  kader?: string;
+  perspectief?: string;
 }
 
 export function contentOf(recipient: Recipient): ContentKind {
@@ -83,7 +86,7 @@ export function explainEvent(region: Region, contracts: Contracts, bytes: Buffer
   const data = event.data as Record<string, unknown>;
   const municipality = facts.municipality ?? (typeof data.gemeente === 'string' ? data.gemeente : undefined);
   const involved = [...(facts.involved ?? [])];
-  const recipients = resolveRecipients(region, { eventType: event.type, senderId, municipality, involved });
+  const recipients = resolveRecipients(region, { eventType: event.type, senderId, municipality, involved, kader: facts.kader, perspectief: facts.perspectief });
   return {
     ok: true, eventId: event.id, eventType: event.type, senderId, municipality: municipality ?? null, involved, configVersion: region.version,
     recipients: recipients.map((r) => ({ ...r, content: contentOf(r), receives: describeContent(r) })),

@@ -18,6 +18,9 @@ export interface RoutingFacts {
   municipality?: string;
   /** Partners already involved with the family (the sender included or not). */
   involved: readonly string[];
+  /** The family's legal framework and perspective, for routes with conditions (`when`). */
+  kader?: string;
+  perspectief?: string | null;
   /** For the hub's own events: the holders of record and newly involved partners. */
   relations?: Partial<Record<'REGISSEUR' | 'VEILIGHEID' | 'VORIGE_REGISSEUR' | 'NIEUW_BETROKKEN', readonly string[]>>;
 }
@@ -30,7 +33,7 @@ export interface RoutingFacts {
 export function resolveRecipients(region: Region, facts: RoutingFacts): Recipient[] {
   const out = new Map<string, Recipient>();
   for (const route of region.config.routes) {
-    if (!route.events.includes(facts.eventType)) continue;
+    if (!route.events.includes(facts.eventType) || !conditionsHold(route, facts)) continue;
     for (const partner of selectPartners(region, route, facts)) {
       if ((partner.id === facts.senderId && !route.to.some((t) => 'relation' in t && t.relation === 'NIEUW_BETROKKEN')) || out.has(partner.id)) continue;
       out.set(partner.id, {
@@ -40,6 +43,15 @@ export function resolveRecipients(region: Region, facts: RoutingFacts): Recipien
     }
   }
   return [...out.values()];
+}
+
+/** A route's `when`: every condition given must hold; an unknown fact holds none. */
+function conditionsHold(route: Route, facts: RoutingFacts): boolean {
+  const when = route.when;
+  if (!when) return true;
+  if (when.kader && (facts.kader === undefined || !(when.kader as readonly string[]).includes(facts.kader))) return false;
+  if (when.perspectief && (!facts.perspectief || !(when.perspectief as readonly string[]).includes(facts.perspectief))) return false;
+  return true;
 }
 
 function serves(partner: Partner, municipality: string | undefined): boolean {

@@ -90,4 +90,19 @@ describe('resolveRecipients', () => {
   it('sends nothing for an event no route names', () => {
     expect(resolveRecipients(region, { eventType: 'nl.ketenhub.hub.bericht-afgewezen.v1', senderId: 'x', involved: [] })).toEqual([]);
   });
+
+  it('applies a route with conditions only when the family\'s kader and perspective meet them, and refuses an unknown kader', () => {
+    const conditional = demoText.replace("    to: [{ relation: INVOLVED }, { relation: LOCAL_ACCESS }]\n",
+      "    to: [{ relation: INVOLVED }, { relation: LOCAL_ACCESS }]\n    when: { kader: [OTS, VOOGDIJ], perspectief: [THUIS] }\n");
+    expect(conditional).not.toBe(demoText);
+    const region = loadRegion(brokenCopy(() => conditional), contracts);
+    const facts = { eventType: 'nl.ketenhub.veiligthuis.triage-afgerond.v1', senderId: 'veilig-thuis-flevoland', municipality: 'GM0034', involved: ['toegang-almere'] };
+    const to = (extra: object) => resolveRecipients(region, { ...facts, ...extra }).map((r) => r.partnerId);
+    expect(to({ kader: 'OTS', perspectief: 'THUIS' })).toEqual(['toegang-almere']);
+    expect(to({ kader: 'VRIJWILLIG', perspectief: 'THUIS' })).toEqual([]);
+    expect(to({ kader: 'VOOGDIJ', perspectief: 'ZELFSTANDIG' })).toEqual([]);
+    expect(to({ kader: 'OTS', perspectief: null })).toEqual([]);
+    expect(problemsOf(brokenCopy(() => conditional.replace('kader: [OTS, VOOGDIJ]', 'kader: [OTS, JEUGDRECLASSERING]'))))
+      .toMatch(/\/routes\/1\/when\/kader\/1: must be equal to one of the allowed values/);
+  });
 });

@@ -3,7 +3,7 @@
  *
  *   validate <regionDir>                       check a region (and its regie table); exit 1 with every problem
  *   diff <oldRegionDir> <newRegionDir>         what changed between two versions
- *   explain <regionDir> <event.json> [--municipality GM0034] [--involved a,b]
+ *   explain <regionDir> <event.json> [--municipality GM0034] [--involved a,b] [--kader OTS] [--perspectief THUIS]
  *                                              who would receive the event, under which rule and basis,
  *                                              and which of its fields; sends nothing
  *   replay <candidateRegionDir> [--since T] [--until T] [--json]
@@ -23,7 +23,7 @@ import { ConfigAdminError, ConfigReplayUseCase, replayPeriod } from '../governan
 const USAGE = `usage:
   npm run config -- validate <regionDir>
   npm run config -- diff <oldRegionDir> <newRegionDir>
-  npm run config -- explain <regionDir> <event.json> [--municipality GM0034] [--involved partnerA,partnerB]
+  npm run config -- explain <regionDir> <event.json> [--municipality GM0034] [--involved partnerA,partnerB] [--kader OTS] [--perspectief THUIS]
   DATABASE_URL=… npm run config -- replay <candidateRegionDir> [--since 2026-11-01T00:00:00Z] [--until 2026-12-01T00:00:00Z] [--json]`;
 
 class UsageError extends Error {}
@@ -33,7 +33,7 @@ function load(dir: string | undefined, contracts: Contracts): Region {
   return loadRegion(path.resolve(dir), contracts);
 }
 
-const VALUE_OPTIONS = ['--municipality', '--involved', '--since', '--until'];
+const VALUE_OPTIONS = ['--municipality', '--involved', '--kader', '--perspectief', '--since', '--until'];
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -77,6 +77,8 @@ async function run(args: string[], io: Io): Promise<number> {
       const explanation = explainEvent(region, contracts, fs.readFileSync(path.resolve(file)), {
         municipality: option(rest, '--municipality'),
         involved: (option(rest, '--involved') ?? '').split(',').filter(Boolean),
+        kader: option(rest, '--kader'),
+        perspectief: option(rest, '--perspectief'),
       });
       if (!explanation.ok) {
         if (explanation.reason === 'GEEN_PARTNER') {

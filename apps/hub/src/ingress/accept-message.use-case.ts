@@ -3,7 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { decodeCloudEvent, type Contracts, type KetenhubCloudEvent } from '@ketenhub/contracts';
 import { HUB_SOURCE, partnerSource, type Topics } from '@ketenhub/messaging';
 import type { AuditStore, FamilyStore, InboxStore, OutboxStore } from '@ketenhub/persistence';
-import type { FamilyState } from '@ketenhub/domain';
+import { kaderOf, type FamilyState } from '@ketenhub/domain';
 import { collectPersonRefs, replaceBsns, type BsnVault } from '@ketenhub/privacy';
 import { resolveRecipients, type Partner, type Region } from '@ketenhub/routing';
 import { FamilyRecord } from '../family/family-record';
@@ -102,7 +102,9 @@ export class AcceptMessageUseCase {
     const batch = new DisclosureBatch({ contracts: this.deps.contracts, topics, region, outbox, audit, systemId: this.deps.systemId });
     const forward = {
       type: event.type, time: event.time, data, familyId, causationId: event.id, actor: { partnerId: owner.id, role: owner.role },
-      recipients: resolveRecipients(region, { eventType: event.type, senderId: owner.id, municipality, involved: involvedBefore }),
+      recipients: resolveRecipients(region, {
+        eventType: event.type, senderId: owner.id, municipality, involved: involvedBefore, kader: kaderOf(outcome.state), perspectief: outcome.state.perspective,
+      }),
       messageId: (recipient: string) => forwardId(event.source, event.id, recipient),
       senderContact: contactOf(outcome.state, owner.id),
     };
@@ -128,6 +130,7 @@ export class AcceptMessageUseCase {
         type: hubEvent.type, time: decidedAt, data: hubEvent.data, familyId, causationId: event.id, actor: null,
         recipients: resolveRecipients(region, {
           eventType: hubEvent.type, senderId: HUB_SOURCE, municipality: outcome.state.municipality ?? municipality, involved: involvedNow, relations: hubEvent.relations,
+          kader: kaderOf(outcome.state), perspectief: outcome.state.perspective,
         }),
         messageId: (recipient) => hubMessageId(event.source, event.id, hubEvent.type, recipient),
       });
