@@ -155,6 +155,9 @@ describe('the disclosure trail for privacy officers, and reading as a partner', 
     const other = new Set(received(familyB).map((e) => e.id));
     expect(report.verstrekkingen.filter((l: any) => other.has(l.kenmerk))).toEqual([]);
 
+    // The officer acted for the family: NEN 7513's "on behalf of".
+    const [made] = await scenario.db.query("SELECT on_behalf_of FROM audit_log WHERE action = 'AUDIT_READ' AND purpose LIKE 'inzageverzoek%' ORDER BY seq DESC LIMIT 1");
+    expect(made).toEqual({ on_behalf_of: `gezin ${familyA}` });
     const text = await (await scenario.api(OFFICER, `/privacy/families/${familyA}/report`)).text();
     expect(text).toContain('Wie kreeg gegevens over uw gezin?');
     expect(text).toMatch(/Veilig Thuis Flevoland ontving het bericht "maatregel opgelegd" \(kinderen, maatregel, gi\) van Rechtbank Midden-Nederland \(kinderrechter\)\. Doel: uitvoering kinderbeschermingsmaatregel\. Grondslag: JEUGDWET_7_3_11_LID_4: Jeugdwet art\. 7\.3\.11 lid 4/);

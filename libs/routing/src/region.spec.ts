@@ -105,4 +105,13 @@ describe('resolveRecipients', () => {
     expect(problemsOf(brokenCopy(() => conditional.replace('kader: [OTS, VOOGDIJ]', 'kader: [OTS, JEUGDRECLASSERING]'))))
       .toMatch(/\/routes\/1\/when\/kader\/1: must be equal to one of the allowed values/);
   });
+
+  it('records how a partner connects, and refuses a webhook partner without its https address, saying where', () => {
+    const webhook = demoText.replace('    role: VEILIG_THUIS\n', '    role: VEILIG_THUIS\n    connection: { via: HTTPS_WEBHOOK, webhookUrl: "https://vt.example.nl/ketenhub" }\n');
+    expect(webhook).not.toBe(demoText);
+    expect(loadRegion(brokenCopy(() => webhook), contracts).partner('veilig-thuis-flevoland')?.connection).toEqual({ via: 'HTTPS_WEBHOOK', webhookUrl: 'https://vt.example.nl/ketenhub' });
+    const missing = problemsOf(brokenCopy(() => webhook.replace(', webhookUrl: "https://vt.example.nl/ketenhub"', '')));
+    expect(missing).toMatch(/\/partners\/2\/connection\/webhookUrl: must have required property 'webhookUrl'/);
+    expect(problemsOf(brokenCopy(() => webhook.replace('https://vt.example.nl', 'http://vt.example.nl')))).toMatch(/\/partners\/[0-9]+\/connection\/webhookUrl: must match pattern/);
+  });
 });

@@ -4,9 +4,11 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Contracts } from '@ketenhub/contracts';
 import type { HubConfig } from '@ketenhub/config';
 import { HUB_SOURCE, Topics } from '@ketenhub/messaging';
-import { AuditStore, OutboxStore, RegieStore } from '@ketenhub/persistence';
+import { foldFamily, kaderOf } from '@ketenhub/domain';
+import { AuditStore, ConsentStore, OutboxStore, RegieStore } from '@ketenhub/persistence';
 import { resolveRecipients, type Region } from '@ketenhub/routing';
 import { timerMessageId } from '../ids';
+import { ConsentGate } from '../ingress/consent-gate';
 import { DisclosureBatch } from '../ingress/disclosures';
 import { OutboxRelay } from '../relay/outbox.relay';
 import { CONTRACTS, DATA_SOURCE, HUB_CONFIG, REGION } from '../tokens';
@@ -33,6 +35,7 @@ export class TimerScheduler implements OnApplicationBootstrap, OnApplicationShut
   private stopped = false;
   private readonly regie = new RegieStore();
   private readonly audit = new AuditStore();
+  private consent!: ConsentGate;
 
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
@@ -46,6 +49,7 @@ export class TimerScheduler implements OnApplicationBootstrap, OnApplicationShut
   ) {}
 
   onApplicationBootstrap(): void {
+    this.consent = new ConsentGate(this.region, new ConsentStore());
     const tick = () => {
       if (this.stopped) return;
       this.running = this.fireDue()
@@ -88,14 +92,21 @@ export class TimerScheduler implements OnApplicationBootstrap, OnApplicationShut
     const dueAt = new Date(t.due_at).toISOString();
     const { type, data } = this.eventFor(t, dueAt);
     const involved: string[] = (await db.query('SELECT partner_id FROM involvement WHERE family_id = $1', [t.family_id])).map((r: { partner_id: string }) => r.partner_id);
-    batch.add({
-      type, time: new Date().toISOString(), data, familyId: t.family_id, causationId: `timer:${t.id}`, actor: null,
+    // The family as it stands now: route conditions and consent are checked at the moment of sending.
+    const state = foldFamily(await this.regie.events(db, t.family_id));
+    const now = new Date().toISOString();
+    const disclosure = {
+      type, time: now, data, familyId: t.family_id, causationId: `timer:${t.id}`, actor: null,
       recipients: resolveRecipients(this.region, {
         eventType: type, senderId: HUB_SOURCE, municipality: t.municipality ?? undefined, involved,
         relations: { REGISSEUR: record?.regisseurPartner ? [record.regisseurPartner] : [] },
+        kader: kaderOf(state), perspectief: state.perspective,
       }),
-      messageId: (recipient) => timerMessageId(t.id, t.phase, recipient),
-    });
+      messageId: (recipient: string) => timerMessageId(t.id, t.phase, recipient),
+    };
+    const { allowed, refused } = await this.consent.split(db, t.family_id, disclosure.recipients, data, state, now);
+    for (const { recipient, reason } of refused) batch.withhold({ ...disclosure, recipients: [recipient] }, `consent: ${reason}`);
+    batch.add({ ...disclosure, recipients: allowed });
   }
 
   private eventFor(t: DueTimer, dueAt: string): { type: string; data: Record<string, unknown> } {

@@ -103,7 +103,7 @@ export class PrivacyService {
         if (entries.length >= page.total || page.entries.length === 0) break;
       }
       const opgesteldOp = new Date().toISOString();
-      await this.auditRead(db, requester, accessPoint, familyId, 'inzageverzoek van het gezin (AVG art. 15)');
+      await this.auditRead(db, requester, accessPoint, familyId, 'inzageverzoek van het gezin (AVG art. 15)', `gezin ${familyId}`);
       if (entries.length === 0) return new PrivacyError(404, `the trail holds nothing about family ${familyId}`);
       const report: FamilyReport = {
         gezin: familyId, opgesteldOp, opgesteldDoor: 'person' in requester && requester.person ? requester.person : requester.kind,
@@ -163,8 +163,11 @@ export class PrivacyService {
     };
   }
 
-  private async auditRead(db: EntityManager, requester: Requester, accessPoint: string, familyId: string | null, purpose: string): Promise<void> {
-    await this.audit.append(db, [{ ...this.base(requester, accessPoint), action: 'AUDIT_READ', outcome: 'SUCCESS', familyId, dataCategories: [TRAIL_CATEGORY], purpose }]);
+  private async auditRead(db: EntityManager, requester: Requester, accessPoint: string, familyId: string | null, purpose: string, onBehalfOf?: string): Promise<void> {
+    await this.audit.append(db, [{
+      ...this.base(requester, accessPoint), action: 'AUDIT_READ', outcome: 'SUCCESS', familyId, dataCategories: [TRAIL_CATEGORY], purpose,
+      ...(onBehalfOf ? { onBehalfOf } : {}),
+    }]);
   }
 
   private partnerName(id: string | null): string {
