@@ -7,7 +7,7 @@ import type { Contracts } from '@ketenhub/contracts';
 import { createKafka, Topics } from '@ketenhub/messaging';
 import { AuditStore, ConsentStore, FamilyStore, InboxStore, OutboxStore, RegieStore } from '@ketenhub/persistence';
 import { BsnVault } from '@ketenhub/privacy';
-import type { Region } from '@ketenhub/routing';
+import { systemIdOf, type Region } from '@ketenhub/routing';
 import { FamilyRecord } from './family/family-record';
 import { FamilyController } from './family/family.controller';
 import { ReadFamilyUseCase } from './family/read-family.use-case';
@@ -65,20 +65,20 @@ export class AppModule {
             vault: new BsnVault(config.secrets.bsnHashKey, config.secrets.bsnEncryptionKey),
             families: new FamilyStore(), inbox: new InboxStore(), audit: new AuditStore(), familyRecord: new FamilyRecord(region, new RegieStore()),
             consent: new ConsentGate(region, new ConsentStore()),
-            maxMessageBytes: config.maxMessageBytes, systemId: `ketenhub/${region.config.region}`,
+            maxMessageBytes: config.maxMessageBytes, systemId: systemIdOf(region),
           }),
         },
         {
           provide: ReadFamilyUseCase,
           useFactory: () => new ReadFamilyUseCase({
-            dataSource, regie: new RegieStore(), audit: new AuditStore(), region, filter: new RouteViewFilter(region, new FamilyStore()), systemId: `ketenhub/${region.config.region}`,
+            dataSource, regie: new RegieStore(), audit: new AuditStore(), region, filter: new RouteViewFilter(region, new FamilyStore()), systemId: systemIdOf(region),
           }),
         },
         AuthGuard,
         {
           provide: PrivacyService,
           useFactory: () => new PrivacyService({
-            dataSource, region, vault: new BsnVault(config.secrets.bsnHashKey, config.secrets.bsnEncryptionKey), systemId: `ketenhub/${region.config.region}`,
+            dataSource, region, vault: new BsnVault(config.secrets.bsnHashKey, config.secrets.bsnEncryptionKey), systemId: systemIdOf(region),
           }),
         },
         MetricsService,

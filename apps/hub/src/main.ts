@@ -6,7 +6,7 @@ import { ConfigError, loadHubConfig, type HubConfig } from '@ketenhub/config';
 import { Contracts } from '@ketenhub/contracts';
 import { createKafka, Topics } from '@ketenhub/messaging';
 import { createDataSource, migrate } from '@ketenhub/persistence';
-import { loadRegion, RegionConfigError } from '@ketenhub/routing';
+import { loadRegion, RegionConfigError, systemIdOf } from '@ketenhub/routing';
 import { AppModule } from './app.module';
 import { activateRegion } from './governance/activate-config';
 import { RetentionConfigError } from './privacy/retention-config';
@@ -27,7 +27,7 @@ export async function startHub(config: HubConfig): Promise<RunningHub> {
   await dataSource.initialize();
   const applied = await migrate(dataSource);
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
-  const activation = await activateRegion(dataSource, region, config.activatedBy, `ketenhub/${region.config.region}`);
+  const activation = await activateRegion(dataSource, region, config.activatedBy, systemIdOf(region));
   if (activation) logger.info({ configVersion: activation.version, previous: activation.previousVersion, activatedBy: activation.activatedBy }, 'region configuration activated');
   const bootKafka = createKafka(`${config.kafka.clientId}-setup`, config.kafka.brokers, (level, message, extra) => logger[level](extra, message));
   const created = await ensureTopics(bootKafka, new Topics(config.kafka.topicPrefix), region, config.kafka.partitions);

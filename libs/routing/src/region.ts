@@ -167,3 +167,8 @@ function crossCheck(config: RegionConfig, contracts: Contracts): Array<[string, 
   });
   return problems;
 }
+
+/** The hub's system id in audit records (NEN 7513 "system"): one per region it serves. */
+export function systemIdOf(region: Region): string {
+  return `ketenhub/${region.config.region}`;
+}

@@ -5,7 +5,7 @@ import type { Request } from 'express';
 import type { DataSource } from 'typeorm';
 import type { HubConfig } from '@ketenhub/config';
 import { AuditStore } from '@ketenhub/persistence';
-import type { Region } from '@ketenhub/routing';
+import { systemIdOf, type Region } from '@ketenhub/routing';
 import { DATA_SOURCE, HUB_CONFIG, REGION } from '../tokens';
 import { actorOf, type Requester } from './requester';
 import { TokenError, verifyToken, type ApiRole } from './token';
@@ -75,7 +75,7 @@ export class AuthGuard implements CanActivate {
   private async refuse(request: Request, requester: Requester, detail: string): Promise<never> {
     const familyId = typeof request.params?.familyId === 'string' && /^[0-9a-f-]{36}$/.test(request.params.familyId) ? request.params.familyId : null;
     await this.dataSource.transaction((db) => this.audit.append(db, [{
-      auditId: randomUUID(), action: 'READ', occurredAt: new Date().toISOString(), outcome: 'REFUSED', systemId: `ketenhub/${this.region.config.region}`,
+      auditId: randomUUID(), action: 'READ', occurredAt: new Date().toISOString(), outcome: 'REFUSED', systemId: systemIdOf(this.region),
       ...actorOf(requester), recipientPartnerId: null, purpose: `geweigerd: ${detail}`, accessPoint: `http:${request.method} ${request.path}`,
       familyId, dataCategories: [], legalBasis: null, ruleId: null, configVersion: this.region.version, messageId: null, causationId: null,
     }]));

@@ -1,6 +1,6 @@
-import { Controller, Get, HttpException, HttpStatus, Param, ParseIntPipe, ParseUUIDPipe, Query, Req, UseGuards } from '@nestjs/common';
+import { Controller, Get, Param, ParseIntPipe, ParseUUIDPipe, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { Allow, AuthGuard, type AuthenticatedRequest } from '../auth/auth.guard';
+import { Allow, AuthGuard, problem, type AuthenticatedRequest } from '../auth/auth.guard';
 import { ReadErrorCode, ReadFamilyError, ReadFamilyUseCase } from './read-family.use-case';
 const FAMILY_ID = { name: 'familyId', description: 'The pseudonymous family id (the `familyid` of every message the hub sends).', format: 'uuid' };
 
@@ -52,15 +52,9 @@ export class FamilyController {
       switch (error.code) {
         case ReadErrorCode.FamilyNotFound:
         case ReadErrorCode.VersionNotFound:
-          throw new HttpException(
-            { type: `https://ketenhub.nl/problems/${error.code.toLowerCase()}`, title: error.code, status: 404, detail: error.message },
-            HttpStatus.NOT_FOUND,
-          );
+          throw problem(404, error.code, error.message);
         case ReadErrorCode.PartNotVisible:
-          throw new HttpException(
-            { type: 'https://ketenhub.nl/problems/part_not_visible', title: error.code, status: 403, detail: error.message },
-            HttpStatus.FORBIDDEN,
-          );
+          throw problem(403, error.code, error.message);
         default: {
           const never: never = error.code;
           throw new Error(`unmapped read error ${String(never)}`);

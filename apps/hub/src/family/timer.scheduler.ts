@@ -6,7 +6,7 @@ import type { HubConfig } from '@ketenhub/config';
 import { HUB_SOURCE, Topics } from '@ketenhub/messaging';
 import { foldFamily, kaderOf } from '@ketenhub/domain';
 import { AuditStore, ConsentStore, OutboxStore, RegieStore } from '@ketenhub/persistence';
-import { resolveRecipients, type Region } from '@ketenhub/routing';
+import { resolveRecipients, type Region, systemIdOf } from '@ketenhub/routing';
 import { timerMessageId } from '../ids';
 import { ConsentGate } from '../ingress/consent-gate';
 import { DisclosureBatch } from '../ingress/disclosures';
@@ -35,7 +35,7 @@ export class TimerScheduler implements OnApplicationBootstrap, OnApplicationShut
   private stopped = false;
   private readonly regie = new RegieStore();
   private readonly audit = new AuditStore();
-  private consent!: ConsentGate;
+  private readonly consent: ConsentGate;
 
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
@@ -46,10 +46,11 @@ export class TimerScheduler implements OnApplicationBootstrap, OnApplicationShut
     private readonly outbox: OutboxStore,
     private readonly relay: OutboxRelay,
     @InjectPinoLogger(TimerScheduler.name) private readonly logger: PinoLogger,
-  ) {}
+  ) {
+    this.consent = new ConsentGate(region, new ConsentStore());
+  }
 
   onApplicationBootstrap(): void {
-    this.consent = new ConsentGate(this.region, new ConsentStore());
     const tick = () => {
       if (this.stopped) return;
       this.running = this.fireDue()
@@ -73,7 +74,7 @@ export class TimerScheduler implements OnApplicationBootstrap, OnApplicationShut
            AND (t.due_at <= now() OR (t.warn_at <= now() AND t.warned_at IS NULL))
          ORDER BY t.due_at LIMIT 100 FOR UPDATE OF t SKIP LOCKED`);
       if (due.length === 0) return 0;
-      const batch = new DisclosureBatch({ contracts: this.contracts, topics: this.topics, region: this.region, outbox: this.outbox, audit: this.audit, systemId: `ketenhub/${this.region.config.region}` });
+      const batch = new DisclosureBatch({ contracts: this.contracts, topics: this.topics, region: this.region, outbox: this.outbox, audit: this.audit, systemId: systemIdOf(this.region) });
       for (const t of due) await this.disclose(db, batch, t);
       await batch.flush(db);
       await db.query(`UPDATE timer SET fired_at = now() WHERE id = ANY($1::bigint[])`, [due.filter((t) => t.phase === 'fire').map((t) => t.id)]);

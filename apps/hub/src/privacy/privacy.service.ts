@@ -3,7 +3,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AuditFields } from '@ketenhub/audit';
 import { isValidBsn } from '@ketenhub/domain';
-import { AuditStore, FamilyStore, searchAudit, type AuditEntry, type AuditFilter } from '@ketenhub/persistence';
+import { AuditStore, FamilyStore, RegieStore, searchAudit, type AuditEntry, type AuditFilter } from '@ketenhub/persistence';
 import type { BsnVault } from '@ketenhub/privacy';
 import type { Region } from '@ketenhub/routing';
 import { actorOf, type Requester } from '../auth/requester';
@@ -65,6 +65,7 @@ const KAART_PATTERNS = ['veiligheidskaart', 'nl.ketenhub.keten.veiligheidskaart-
 export class PrivacyService {
   private readonly audit = new AuditStore();
   private readonly families = new FamilyStore();
+  private readonly regie = new RegieStore();
 
   constructor(private readonly deps: { dataSource: DataSource; region: Region; vault: BsnVault; systemId: string }) {}
 
@@ -141,8 +142,8 @@ export class PrivacyService {
   /** The last accesses to the family's veiligheidskaart, for its regisseur of record. */
   async kaartAccesses(familyId: string, limit: number, requester: Requester, accessPoint: string): Promise<TrailEntry[]> {
     return this.deps.dataSource.transaction(async (db) => {
-      const [record] = await db.query('SELECT regisseur_partner FROM regie_of_record WHERE family_id = $1', [familyId]) as Array<{ regisseur_partner: string | null }>;
-      const isRegisseur = requester.kind === 'PARTNER' && record?.regisseur_partner === requester.partnerId;
+      const record = await this.regie.current(db, familyId);
+      const isRegisseur = requester.kind === 'PARTNER' && record?.regisseurPartner === requester.partnerId;
       if (!isRegisseur) {
         await this.audit.append(db, [{
           ...this.base(requester, accessPoint), action: 'AUDIT_READ', outcome: 'REFUSED', familyId,

@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { Contracts } from '@ketenhub/contracts';
 import type { HubConfig } from '@ketenhub/config';
 import { AuditStore, RetentionStore } from '@ketenhub/persistence';
-import type { Region } from '@ketenhub/routing';
+import { systemIdOf, type Region } from '@ketenhub/routing';
 import { CONTRACTS, DATA_SOURCE, HUB_CONFIG, REGION } from '../tokens';
 import { loadRetentionConfig } from './retention-config';
 import { RunRetentionUseCase, type RetentionReport } from './run-retention.use-case';
@@ -35,7 +35,7 @@ export class RetentionJob implements OnModuleInit, OnApplicationBootstrap, OnApp
     this.useCase = new RunRetentionUseCase({
       dataSource: this.dataSource, store: new RetentionStore(), audit: new AuditStore(),
       config: loadRetentionConfig(this.config.retention.file, this.contracts),
-      systemId: `ketenhub/${this.region.config.region}`, accessPoint: 'job:retention',
+      systemId: systemIdOf(this.region), accessPoint: 'job:retention',
     });
   }
 
