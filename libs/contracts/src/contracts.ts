@@ -6,7 +6,7 @@ import { repoRoot } from '@ketenhub/config';
 import { isValidBsn } from '@ketenhub/domain';
 import { toSchemaErrors, type SchemaError } from './schema-error';
 
-const ENVELOPE_ID = 'https://schemas.ketenhub.nl/cloudevents/envelope.v1.schema.json';
+export const ENVELOPE_SCHEMA_ID = 'https://schemas.ketenhub.nl/cloudevents/envelope.v1.schema.json';
 const EVENT_ID_PREFIX = 'https://schemas.ketenhub.nl/events/';
 
 interface EventContract {
@@ -17,6 +17,8 @@ interface EventContract {
   locationFields: readonly string[];
   /** Top-level fields of `data`, and which of them are required. */
   fields: { all: readonly string[]; required: readonly string[] };
+  /** The schema's own `examples` of `data` (documentation; checked by examples.spec.ts). */
+  examples: readonly unknown[];
   validate: ValidateFunction;
 }
 
@@ -56,10 +58,11 @@ export class Contracts {
       const properties = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
       const locationFields = Object.entries(properties).filter(([, p]) => p['x-ketenhub-locatie'] === true).map(([name]) => name);
       const fields = { all: Object.keys(properties), required: Array.isArray(schema.required) ? (schema.required as string[]) : [] };
-      events.set(type, { type, schemaId: id, publishers, locationFields, fields, validate });
+      const examples = Array.isArray(schema.examples) ? (schema.examples as unknown[]) : [];
+      events.set(type, { type, schemaId: id, publishers, locationFields, fields, examples, validate });
     }
-    const envelope = ajv.getSchema(ENVELOPE_ID);
-    if (!envelope) throw new Error(`envelope schema ${ENVELOPE_ID} is missing from ${schemaRoot}`);
+    const envelope = ajv.getSchema(ENVELOPE_SCHEMA_ID);
+    if (!envelope) throw new Error(`envelope schema ${ENVELOPE_SCHEMA_ID} is missing from ${schemaRoot}`);
     return new Contracts(ajv, envelope, events);
   }
 
@@ -86,6 +89,11 @@ export class Contracts {
     return this.events.get(type)?.fields ?? { all: [], required: [] };
   }
 
+  /** Example values of this type's `data`, from the schema's `examples` (for docs and the AsyncAPI document). */
+  examplesOf(type: string): unknown[] {
+    return structuredClone([...(this.events.get(type)?.examples ?? [])]);
+  }
+
   schemaIdOf(type: string): string | undefined {
     return this.events.get(type)?.schemaId;
   }
@@ -99,6 +107,12 @@ export class Contracts {
     const contract = this.events.get(type);
     if (!contract) return [{ pointer: '/type', keyword: 'ketenhub-known-type', message: `unknown event type or version '${type}'` }];
     return contract.validate(data) ? [] : toSchemaErrors(contract.validate.errors, '/data');
+  }
+
+  /** A copy of the schema document with this $id, as written in schemas/ (for generated documentation). */
+  schemaDocument(schemaId: string): Record<string, unknown> | undefined {
+    const schema = this.ajv.getSchema(schemaId)?.schema;
+    return typeof schema === 'object' && schema !== null ? (structuredClone(schema) as Record<string, unknown>) : undefined;
   }
 
   /** Validates any document against a schema by its $id (used for configuration files). */

@@ -4,3 +4,4 @@ export * from './region-diff';
 export * from './regie-of-record';
 export * from './explain';
 export * from './replay';
+export * from './asyncapi';
