@@ -1,4 +1,4 @@
-import { breakingChanges } from './schema-compat';
+import { breakingChanges, patternWidens } from './schema-compat';
 
 const v1 = {
   type: 'object',
@@ -41,5 +41,20 @@ describe('schema backward compatibility', () => {
   ])('reports a breaking change: %s', (_name, edit, expected) => {
     const problems = breakingChanges(v1, change(edit));
     expect(problems.join('\n')).toContain(expected);
+  });
+});
+
+describe('patternWidens', () => {
+  it('accepts an old anchored pattern kept whole as one branch of a new alternation', () => {
+    expect(patternWidens('^https://', '^(https://|http://(localhost|127\\.0\\.0\\.1)(:[0-9]+)?/)')).toBe(true);
+    expect(breakingChanges({ type: 'string', pattern: '^https://' }, { type: 'string', pattern: '^(https://|http://localhost/)' })).toEqual([]);
+  });
+
+  it('refuses anything it cannot prove wider', () => {
+    expect(patternWidens('^https://', '^(https://x|http://)')).toBe(false);
+    expect(patternWidens('^a$', '^(a|b)')).toBe(false);
+    expect(patternWidens('^a', '^(a|b')).toBe(false);
+    expect(patternWidens('^a', '^(b|(a))')).toBe(false);
+    expect(breakingChanges({ type: 'string', pattern: '^https://' }, { type: 'string', pattern: '^http://' })).toHaveLength(1);
   });
 });

@@ -70,6 +70,7 @@ export function breakingChanges(oldSchema: unknown, newSchema: unknown, at = '')
     if (n !== undefined && (o === undefined || n < o)) out.push(`${here}: ${key} lowered from ${o ?? 'none'} to ${n}`);
   }
   for (const key of ['pattern', 'format', '$ref'] as const) {
+    if (key === 'pattern' && typeof oldSchema.pattern === 'string' && typeof newSchema.pattern === 'string' && patternWidens(oldSchema.pattern, newSchema.pattern)) continue;
     if (newSchema[key] !== undefined && !same(oldSchema[key], newSchema[key])) {
       out.push(`${here}: ${key} changed from ${JSON.stringify(oldSchema[key] ?? null)} to ${JSON.stringify(newSchema[key])}`);
     }
@@ -99,4 +100,32 @@ export function breakingChanges(oldSchema: unknown, newSchema: unknown, at = '')
     if (!same(oldSchema[key], newSchema[key])) out.push(`${here}: '${key}' changed (not provably compatible)`);
   }
   return out;
+}
+
+/**
+ * The one pattern change this check can prove safe: the old pattern `^X` became `^(X|Y|…)`, an
+ * alternation that still has X as a whole branch, so everything X matched still matches.
+ */
+export function patternWidens(oldPattern: string, newPattern: string): boolean {
+  if (!oldPattern.startsWith('^') || !newPattern.startsWith('^(') || !newPattern.endsWith(')')) return false;
+  const body = newPattern.slice(2, -1);
+  const branches: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (c === '(') depth++;
+    else if (c === ')' && --depth < 0) return false;
+    else if (c === '|' && depth === 0) {
+      branches.push(body.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (depth !== 0) return false;
+  branches.push(body.slice(start));
+  return branches.includes(oldPattern.slice(1));
 }
