@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     BSN_HASH_KEY: process.env.BSN_HASH_KEY ?? keys.hash,
     BSN_ENCRYPTION_KEY: process.env.BSN_ENCRYPTION_KEY ?? keys.encryption,
     API_TOKEN_KEY: process.env.API_TOKEN_KEY ?? keys.api,
+    PARTNER_SECRET_KEY: process.env.PARTNER_SECRET_KEY ?? keys.partner,
   });
   const hub = await startHub(config);
   say(`hub up in ${((Date.now() - started) / 1000).toFixed(1)} s with region ${path.relative(repoRoot(), config.regionDir)}`);

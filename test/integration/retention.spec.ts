@@ -78,6 +78,12 @@ async function seedFamilyIn(db: EntityManager, ago: string, options: { receivedA
        VALUES ($1, $5, $3, 'x', $4, ${at}, ${published ? at : 'NULL'})`,
       [randomUUID(), ago, familyId, familyId, `${options.topicPrefix ?? ''}outbound.veilig-thuis-flevoland`]);
   }
+  // What the gateway keeps for a partner on HTTPS carries the family's messages: it goes with the family.
+  const seq = Math.floor(Math.random() * 1e9);
+  await db.query(
+    `INSERT INTO partner_delivery (partner_id, seq, message_id, event_type, family_id, value, source_topic, source_partition, source_offset, received_at, status)
+     VALUES ('toegang-almere', $3, $4, 'nl.ketenhub.veiligthuis.melding-ontvangen.v1', $1, 'x', 'outbound.toegang-almere', 0, 0, ${at}, 'DELIVERED')`,
+    [familyId, ago, seq, randomUUID()]);
   // Consent references the family and both persons: it is part of the dossier and goes with it.
   await new ConsentStore().record(db, [{
     familyId, subjectPersonId: personIds[0], givenByPersonId: personIds[1], relation: 'OUDER', purpose: 'hulpverlening', recipientPartnerId: null,
@@ -369,7 +375,7 @@ describe('retention (bewaartermijnen, config/retention.yaml)', () => {
     const result = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'apps', 'hub', 'src', 'main.js')], {
       env: {
         ...process.env, DATABASE_URL: await createTestDatabase(), KETENHUB_TOPIC_PREFIX: uniquePrefix(), HTTP_PORT: '0', RETENTION_FILE: file,
-        BSN_HASH_KEY: keys.hash, BSN_ENCRYPTION_KEY: keys.encryption, API_TOKEN_KEY: keys.api,
+        BSN_HASH_KEY: keys.hash, BSN_ENCRYPTION_KEY: keys.encryption, API_TOKEN_KEY: keys.api, PARTNER_SECRET_KEY: keys.partner,
       },
       encoding: 'utf8', timeout: 60_000,
     });

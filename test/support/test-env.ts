@@ -46,12 +46,14 @@ export interface TestKeys {
   hash: string;
   encryption: string;
   api: string;
+  partner: string;
 }
 
 export const testKeys = (): TestKeys => ({
   hash: randomBytes(32).toString('base64'),
   encryption: randomBytes(32).toString('base64'),
   api: randomBytes(32).toString('base64'),
+  partner: randomBytes(32).toString('base64'),
 });
 
 /**
@@ -71,6 +73,7 @@ export async function startHubProcess(options: HubOptions): Promise<HubProcess> 
       BSN_HASH_KEY: keys.hash,
       BSN_ENCRYPTION_KEY: keys.encryption,
       API_TOKEN_KEY: keys.api,
+      PARTNER_SECRET_KEY: keys.partner,
       LOG_LEVEL: 'info',
       RELAY_IDLE_MS: '50',
       TIMER_POLL_MS: '250',

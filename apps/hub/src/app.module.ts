@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import type { HubConfig } from '@ketenhub/config';
 import type { Contracts } from '@ketenhub/contracts';
 import { createKafka, Topics } from '@ketenhub/messaging';
-import { AuditStore, ConsentStore, FamilyStore, InboxStore, OutboxStore, RegieStore } from '@ketenhub/persistence';
+import { AuditStore, ConsentStore, DeliveryStore, FamilyStore, InboxStore, OutboxStore, RegieStore } from '@ketenhub/persistence';
 import { BsnVault } from '@ketenhub/privacy';
 import { systemIdOf, type Region } from '@ketenhub/routing';
 import { FamilyRecord } from './family/family-record';
@@ -19,6 +19,7 @@ import { PrivacyService } from './privacy/privacy.service';
 import { AcceptMessageUseCase } from './ingress/accept-message.use-case';
 import { ConsentGate } from './ingress/consent-gate';
 import { InboundConsumer } from './ingress/inbound.consumer';
+import { AsyncApiController } from './operations/asyncapi.controller';
 import { HealthController } from './operations/health.controller';
 import { MetricsController } from './operations/metrics.controller';
 import { MetricsService } from './operations/metrics.service';
@@ -26,6 +27,12 @@ import { OutboxRelay } from './relay/outbox.relay';
 import { CONTRACTS, DATA_SOURCE, HUB_CONFIG, KAFKA, REGION } from './tokens';
 import { TimerScheduler } from './family/timer.scheduler';
 import { RetentionJob } from './privacy/retention.job';
+import { DeliveryBridge } from './gateway/delivery.bridge';
+import { GatewayController } from './gateway/gateway.controller';
+import { GatewayProducer } from './gateway/gateway.producer';
+import { HttpIngress } from './gateway/http-ingress';
+import { OAuthController } from './gateway/oauth.controller';
+import { WebhookDispatcher } from './gateway/webhook.dispatcher';
 
 export interface HubDependencies {
   config: HubConfig;
@@ -48,7 +55,7 @@ export class AppModule {
           pinoHttp: { logger, autoLogging: { ignore: (req) => req.url === '/metrics' || (req.url ?? '').startsWith('/health') } },
         }),
       ],
-      controllers: [HealthController, MetricsController, FamilyController, PrivacyController, KaartAccessController, AdminConfigController],
+      controllers: [HealthController, MetricsController, FamilyController, PrivacyController, KaartAccessController, AdminConfigController, OAuthController, GatewayController, AsyncApiController],
       providers: [
         { provide: HUB_CONFIG, useValue: config },
         { provide: DATA_SOURCE, useValue: dataSource },
@@ -86,6 +93,17 @@ export class AppModule {
         InboundConsumer,
         TimerScheduler,
         RetentionJob,
+        { provide: DeliveryStore, useValue: new DeliveryStore() },
+        GatewayProducer,
+        {
+          provide: HttpIngress,
+          inject: [Topics, GatewayProducer],
+          useFactory: (topics: Topics, producer: GatewayProducer) => new HttpIngress({
+            contracts, topics, dataSource, inbox: new InboxStore(), producer: () => producer.get(), maxMessageBytes: config.maxMessageBytes,
+          }),
+        },
+        DeliveryBridge,
+        WebhookDispatcher,
       ],
     };
   }

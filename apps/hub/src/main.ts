@@ -1,5 +1,8 @@
 import 'reflect-metadata';
+import * as fs from 'node:fs';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import express from 'express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import { ConfigError, loadHubConfig, type HubConfig } from '@ketenhub/config';
@@ -12,6 +15,7 @@ import { activateRegion } from './governance/activate-config';
 import { RetentionConfigError } from './privacy/retention-config';
 import { createRootLogger } from './logger';
 import { ensureTopics } from './topic-setup';
+import { ProblemFilter, problemErrorHandler } from './operations/problem.filter';
 
 export interface RunningHub {
   url: string;
@@ -33,15 +37,35 @@ export async function startHub(config: HubConfig): Promise<RunningHub> {
   const created = await ensureTopics(bootKafka, new Topics(config.kafka.topicPrefix), region, config.kafka.partitions);
   if (created.length > 0) logger.info({ topics: created }, 'created topics');
 
-  const app = await NestFactory.create(AppModule.forRoot({ config, logger, dataSource, contracts, region }), { bufferLogs: true });
+  const tls = config.gateway.tls;
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, logger, dataSource, contracts, region }), {
+    bufferLogs: true,
+    // Body parsers are ours: POST /events needs the exact bytes the partner sent.
+    bodyParser: false,
+    ...(tls ? {
+      httpsOptions: {
+        cert: fs.readFileSync(tls.certFile), key: fs.readFileSync(tls.keyFile),
+        // Mutual TLS: a client certificate is asked for and checked against the partners' CA, but
+        // not required: a partner may authenticate with a token instead (see docs/API.md).
+        ...(tls.clientCaFile ? { ca: fs.readFileSync(tls.clientCaFile), requestCert: true, rejectUnauthorized: false } : {}),
+      },
+    } : {}),
+  });
   app.useLogger(app.get(NestPinoLogger));
   app.enableShutdownHooks();
+  // The envelope adds a few hundred bytes to the data in binary mode; the decoder enforces the real limit.
+  app.use('/events', express.raw({ type: () => true, limit: config.maxMessageBytes + 16 * 1024 }));
+  app.use(express.json({ limit: '1mb' }));
+  app.use(express.urlencoded({ extended: false, limit: '64kb' }));
+  app.useGlobalFilters(new ProblemFilter(logger));
   const openApi = SwaggerModule.createDocument(app, new DocumentBuilder()
     .setTitle('Ketenhub')
     .setDescription('Read a family\'s record: one regisseur and safety holder of record, one veiligheidskaart, one perspectiefplan. Messages travel on Kafka; see docs/MESSAGES.md.')
     .setVersion('0.2.0')
     .build());
   SwaggerModule.setup('api', app, openApi, { jsonDocumentUrl: 'api/openapi.json' });
+  await app.init();
+  app.use(problemErrorHandler(logger));
   await app.listen(config.http.port, config.http.host);
   const url = (await app.getUrl()).replace('[::1]', 'localhost');
   logger.info({ region: region.config.region, configVersion: region.version, url }, 'hub started');

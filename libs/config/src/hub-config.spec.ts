@@ -7,6 +7,7 @@ const valid = {
   BSN_HASH_KEY: KEY,
   BSN_ENCRYPTION_KEY: KEY,
   API_TOKEN_KEY: KEY,
+  PARTNER_SECRET_KEY: KEY,
 };
 
 describe('loadHubConfig', () => {

@@ -14,7 +14,18 @@ export interface HubConfig {
   /** Recorded as who activated the region configuration when this hub starts with a new version. */
   activatedBy: string;
   /** Secrets: never logged. */
-  secrets: { bsnHashKey: Buffer; bsnEncryptionKey: Buffer; apiTokenKey: Buffer };
+  secrets: { bsnHashKey: Buffer; bsnEncryptionKey: Buffer; apiTokenKey: Buffer; partnerSecretKey: Buffer };
+  /** The partner gateway (HTTPS door): limits, webhook retries, the feed's long poll, tokens from an external issuer, mutual TLS. */
+  gateway: {
+    /** Requests per second per partner, unless its region entry says otherwise. */
+    rateLimitPerSecond: number;
+    webhook: { maxAttempts: number; backoffMs: number; maxBackoffMs: number; timeoutMs: number; pollMs: number };
+    feedMaxWaitMs: number;
+    /** An OAuth2 authorization server whose client-credentials tokens the hub also accepts (production). */
+    externalIssuer?: { issuer: string; jwksUrl: string; audience: string; partnerClaim: string };
+    /** Serve HTTPS, and accept a partner's client certificate signed by clientCaFile in place of a token. */
+    tls?: { certFile: string; keyFile: string; clientCaFile?: string };
+  };
   maxMessageBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   relay: { batchSize: number; idleMs: number };
@@ -91,7 +102,20 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
     http: { port: integer('HTTP_PORT', 3000, 0, 65535), host: env.HTTP_HOST ?? '127.0.0.1' },
     regionDir: path.resolve(repoRoot(), env.REGION_DIR ?? path.join('config', 'regions', 'demo')),
     activatedBy: env.KETENHUB_ACTIVATED_BY?.trim() || `${os.userInfo().username}@${os.hostname()}`,
-    secrets: { bsnHashKey: key('BSN_HASH_KEY'), bsnEncryptionKey: key('BSN_ENCRYPTION_KEY'), apiTokenKey: key('API_TOKEN_KEY') },
+    secrets: { bsnHashKey: key('BSN_HASH_KEY'), bsnEncryptionKey: key('BSN_ENCRYPTION_KEY'), apiTokenKey: key('API_TOKEN_KEY'), partnerSecretKey: key('PARTNER_SECRET_KEY') },
+    gateway: {
+      rateLimitPerSecond: integer('PARTNER_RATE_LIMIT_PER_SECOND', 100, 1, 100_000),
+      webhook: {
+        maxAttempts: integer('WEBHOOK_MAX_ATTEMPTS', 10, 1, 100),
+        backoffMs: integer('WEBHOOK_BACKOFF_MS', 2_000, 10, 3_600_000),
+        maxBackoffMs: integer('WEBHOOK_MAX_BACKOFF_MS', 30 * 60_000, 10, 86_400_000),
+        timeoutMs: integer('WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+        pollMs: integer('WEBHOOK_POLL_MS', 500, 10, 60_000),
+      },
+      feedMaxWaitMs: integer('FEED_MAX_WAIT_MS', 30_000, 0, 300_000),
+      externalIssuer: externalIssuer(env, problems),
+      tls: tlsFiles(env, problems),
+    },
     maxMessageBytes: integer('MAX_MESSAGE_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     logLevel,
     relay: { batchSize: integer('RELAY_BATCH_SIZE', 500, 1, 10_000), idleMs: integer('RELAY_IDLE_MS', 200, 10, 60_000) },
@@ -102,6 +126,33 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function externalIssuer(env: Env, problems: string[]): HubConfig['gateway']['externalIssuer'] {
+  const issuer = env.OAUTH_ISSUER?.trim();
+  const jwksUrl = env.OAUTH_JWKS_URL?.trim();
+  if (!issuer && !jwksUrl) return undefined;
+  if (!issuer || !jwksUrl) {
+    problems.push('OAUTH_ISSUER and OAUTH_JWKS_URL go together: set both to accept tokens from an external issuer, or neither');
+    return undefined;
+  }
+  if (!/^https:\/\/|^http:\/\/(localhost|127\.0\.0\.1)[:/]/.test(jwksUrl)) problems.push(`OAUTH_JWKS_URL must be an https address (got '${jwksUrl}')`);
+  return { issuer, jwksUrl, audience: env.OAUTH_AUDIENCE?.trim() || 'urn:ketenhub:api', partnerClaim: env.OAUTH_PARTNER_CLAIM?.trim() || 'client_id' };
+}
+
+function tlsFiles(env: Env, problems: string[]): HubConfig['gateway']['tls'] {
+  const certFile = env.TLS_CERT_FILE?.trim();
+  const keyFile = env.TLS_KEY_FILE?.trim();
+  const clientCaFile = env.TLS_CLIENT_CA_FILE?.trim() || undefined;
+  if (!certFile && !keyFile) {
+    if (clientCaFile) problems.push('TLS_CLIENT_CA_FILE needs TLS_CERT_FILE and TLS_KEY_FILE: client certificates are only asked for over HTTPS');
+    return undefined;
+  }
+  if (!certFile || !keyFile) {
+    problems.push('TLS_CERT_FILE and TLS_KEY_FILE go together');
+    return undefined;
+  }
+  return { certFile, keyFile, ...(clientCaFile ? { clientCaFile } : {}) };
 }
 
 /** The bewaartermijnen file (RETENTION_FILE, default config/retention.yaml), for the hub and `npm run retention` alike. */

@@ -23,6 +23,12 @@ export class Topics {
     const head = `${this.prefix}inbound.`;
     return topic.startsWith(head) ? topic.slice(head.length) : undefined;
   }
+
+  /** The partner an outbound topic is for, or undefined for any other topic. */
+  ownerOfOutbound(topic: string): string | undefined {
+    const head = `${this.prefix}outbound.`;
+    return topic.startsWith(head) ? topic.slice(head.length) : undefined;
+  }
 }
 
 export const HUB_SOURCE = 'urn:ketenhub:hub';

@@ -8,3 +8,4 @@ export * from './config-version.store';
 export * from './retention.store';
 export * from './replay.source';
 export * from './consent.store';
+export * from './delivery.store';

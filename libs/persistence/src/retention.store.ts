@@ -14,7 +14,7 @@ export interface RetentionInterval {
  * evidence, append-only, and keeps only pseudonymous ids. `outbox.family_id` has no foreign key
  * but is the family's messages all the same.
  */
-export const FAMILY_DATA_TABLES = ['consent', 'timer', 'regie_history', 'regie_of_record', 'involvement', 'inbox', 'outbox', 'person'] as const;
+export const FAMILY_DATA_TABLES = ['partner_delivery', 'consent', 'timer', 'regie_history', 'regie_of_record', 'involvement', 'inbox', 'outbox', 'person'] as const;
 
 /** Tables that may hold a family_id but are not the family's record and are never emptied by retention. */
 const NOT_FAMILY_DATA = new Set(['audit_log']);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
 import { HttpException, HttpStatus, Inject, Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
@@ -7,8 +8,9 @@ import type { HubConfig } from '@ketenhub/config';
 import { AuditStore } from '@ketenhub/persistence';
 import { systemIdOf, type Region } from '@ketenhub/routing';
 import { DATA_SOURCE, HUB_CONFIG, REGION } from '../tokens';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { actorOf, type Requester } from './requester';
-import { TokenError, verifyToken, type ApiRole } from './token';
+import { TokenError, TokenVerifier, type ApiRole } from './token';
 
 const ALLOWED = 'ketenhub:allowed-roles';
 
@@ -17,24 +19,39 @@ export const Allow = (...roles: ApiRole[]) => SetMetadata(ALLOWED, roles);
 
 export type AuthenticatedRequest = Request & { requester: Requester };
 
-export function problem(status: number, title: string, detail: string): HttpException {
-  return new HttpException({ type: `https://ketenhub.nl/problems/${title.toLowerCase()}`, title, status, detail }, status);
+export function problem(status: number, title: string, detail: string, extra: Record<string, unknown> = {}): HttpException {
+  return new HttpException({ type: `https://ketenhub.nl/problems/${title.toLowerCase()}`, title, status, detail, ...extra }, status);
+}
+
+/** Audits a refused request (NEN 7513: refusals are logged like access) and commits it before answering. */
+export async function auditRefusal(dataSource: DataSource, region: Region, request: Request, requester: Requester, detail: string): Promise<void> {
+  const familyId = typeof request.params?.familyId === 'string' && /^[0-9a-f-]{36}$/.test(request.params.familyId) ? request.params.familyId : null;
+  await dataSource.transaction((db) => new AuditStore().append(db, [{
+    auditId: randomUUID(), action: 'READ', occurredAt: new Date().toISOString(), outcome: 'REFUSED', systemId: systemIdOf(region),
+    ...actorOf(requester), recipientPartnerId: null, purpose: `geweigerd: ${detail}`, accessPoint: `http:${request.method} ${request.path}`,
+    familyId, dataCategories: [], legalBasis: null, ruleId: null, configVersion: region.version, messageId: null, causationId: null,
+  }]));
 }
 
 /**
- * Checks the bearer token and the caller's role. No or a bad token: 401. A valid token whose
- * role may not call this, or a partner the region does not know: 403, and the attempt is audited.
+ * Checks who calls and whether they may. Identity: a bearer token (the hub's own or, where
+ * configured, an external issuer's), or for a partner a client certificate over mutual TLS. No or
+ * a bad identity: 401. A role that may not call this, or a partner the region does not know: 403,
+ * and the attempt is audited. A partner over its request rate: 429 with Retry-After.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  private readonly audit = new AuditStore();
+  private readonly verifier: TokenVerifier;
+  private readonly limiters = new Map<string, RateLimiterMemory>();
 
   constructor(
     private readonly reflector: Reflector,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     @Inject(REGION) private readonly region: Region,
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
-  ) {}
+  ) {
+    this.verifier = new TokenVerifier(config.secrets.apiTokenKey, config.gateway.externalIssuer);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const allowed = this.reflector.getAllAndOverride<ApiRole[] | undefined>(ALLOWED, [context.getHandler(), context.getClass()]);
@@ -43,13 +60,14 @@ export class AuthGuard implements CanActivate {
     const response = context.switchToHttp().getResponse<{ setHeader(name: string, value: string): void }>();
     const header = request.headers.authorization ?? '';
     const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
-    if (!match) {
+    const certificatePartner = match ? undefined : this.clientCertificatePartner(request);
+    if (!match && !certificatePartner) {
       response.setHeader('WWW-Authenticate', 'Bearer realm="ketenhub"');
-      throw problem(401, 'UNAUTHENTICATED', 'send a bearer token: Authorization: Bearer <token> (see docs/API.md)');
+      throw problem(401, 'UNAUTHENTICATED', 'send a bearer token: Authorization: Bearer <token> (see docs/API.md), or a partner client certificate over mutual TLS');
     }
     let requester: Requester;
     try {
-      const claims = await verifyToken(this.config.secrets.apiTokenKey, match[1]);
+      const claims = match ? await this.verifier.verify(match[1]) : { sub: certificatePartner!, role: 'PARTNER' as const, name: undefined };
       if (claims.role === 'PARTNER') {
         const partner = this.region.partner(claims.sub);
         if (!partner) {
@@ -68,17 +86,38 @@ export class AuthGuard implements CanActivate {
     if (!allowed.includes(role)) {
       await this.refuse(request, requester, `a ${role} may not call ${request.method} ${request.route?.path ?? request.path}`);
     }
+    if (requester.kind === 'PARTNER') await this.limit(requester.partnerId, response);
     request.requester = requester;
     return true;
   }
 
+  /** The partner named by a client certificate the TLS layer verified against TLS_CLIENT_CA_FILE: its subject CN is the partner id. */
+  private clientCertificatePartner(request: Request): string | undefined {
+    const socket = request.socket as TLSSocket;
+    if (!socket.encrypted || !socket.authorized) return undefined;
+    const cn = socket.getPeerCertificate()?.subject?.CN;
+    return typeof cn === 'string' && cn !== '' ? cn : undefined;
+  }
+
+  private async limit(partnerId: string, response: { setHeader(name: string, value: string): void }): Promise<void> {
+    let limiter = this.limiters.get(partnerId);
+    if (!limiter) {
+      const perSecond = this.region.partner(partnerId)?.connection?.rateLimitPerSecond ?? this.config.gateway.rateLimitPerSecond;
+      limiter = new RateLimiterMemory({ points: perSecond, duration: 1 });
+      this.limiters.set(partnerId, limiter);
+    }
+    try {
+      await limiter.consume(partnerId);
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+      response.setHeader('Retry-After', String(seconds));
+      throw problem(429, 'TOO_MANY_REQUESTS', `partner '${partnerId}' may make ${limiter.points} requests per second; try again in ${seconds} s`);
+    }
+  }
+
   private async refuse(request: Request, requester: Requester, detail: string): Promise<never> {
-    const familyId = typeof request.params?.familyId === 'string' && /^[0-9a-f-]{36}$/.test(request.params.familyId) ? request.params.familyId : null;
-    await this.dataSource.transaction((db) => this.audit.append(db, [{
-      auditId: randomUUID(), action: 'READ', occurredAt: new Date().toISOString(), outcome: 'REFUSED', systemId: systemIdOf(this.region),
-      ...actorOf(requester), recipientPartnerId: null, purpose: `geweigerd: ${detail}`, accessPoint: `http:${request.method} ${request.path}`,
-      familyId, dataCategories: [], legalBasis: null, ruleId: null, configVersion: this.region.version, messageId: null, causationId: null,
-    }]));
+    await auditRefusal(this.dataSource, this.region, request, requester, detail);
     throw problem(403, 'FORBIDDEN', detail);
   }
 }

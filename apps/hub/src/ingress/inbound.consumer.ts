@@ -5,6 +5,7 @@ import type { HubConfig } from '@ketenhub/config';
 import { Topics } from '@ketenhub/messaging';
 import type { Region } from '@ketenhub/routing';
 import { failpointAfterCommit } from '../failpoint';
+import { withoutParameters } from '../kafka-errors';
 import { MetricsService } from '../operations/metrics.service';
 import { OutboxRelay } from '../relay/outbox.relay';
 import { HUB_CONFIG, KAFKA, REGION } from '../tokens';
@@ -57,7 +58,7 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         for (const message of batch.messages) {
           if (!isRunning() || isStale()) break;
-          const outcome = await this.handle(batch.topic, batch.partition, message);
+          const outcome = await withoutParameters('could not apply an inbound message', () => this.handle(batch.topic, batch.partition, message));
           failpointAfterCommit(this.config.failpoint, outcome?.kind === 'accepted' ? outcome.eventId : undefined);
           resolveOffset(message.offset);
           await this.consumer?.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() }]);

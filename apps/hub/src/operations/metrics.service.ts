@@ -16,6 +16,20 @@ export class MetricsService {
   });
   readonly consumerLag = new Gauge({ name: 'ketenhub_consumer_lag', help: 'Messages on inbound topics not yet committed by the hub', labelNames: ['topic', 'partition'], registers: [this.registry] });
   readonly outboxBacklog = new Gauge({ name: 'ketenhub_outbox_backlog', help: 'Outbox messages not yet published', registers: [this.registry] });
+  readonly httpEvents = new Counter({
+    name: 'ketenhub_http_events_total', help: 'Events posted to the HTTPS door, by answer (accepted, duplicate, or the rejection reason)',
+    labelNames: ['partner', 'answer'], registers: [this.registry],
+  });
+  readonly webhookAttempts = new Counter({ name: 'ketenhub_webhook_attempts_total', help: 'Webhook delivery attempts', labelNames: ['partner', 'outcome'], registers: [this.registry] });
+  readonly webhookDeadLettered = new Counter({
+    name: 'ketenhub_webhook_dead_lettered_total', help: 'Webhook deliveries that used up their attempts (alert: resend after the receiver is fixed)',
+    labelNames: ['partner'], registers: [this.registry],
+  });
+  readonly webhookFailing = new Gauge({ name: 'ketenhub_webhook_failing_deliveries', help: 'Webhook deliveries waiting for a retry after a failed attempt', labelNames: ['partner'], registers: [this.registry] });
+  readonly webhookLatency = new Histogram({
+    name: 'ketenhub_webhook_delivery_seconds', help: 'Time for a webhook receiver to answer', labelNames: ['partner'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'ketenhub_' });

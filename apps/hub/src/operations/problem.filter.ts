@@ -1,0 +1,68 @@
+import { Catch, HttpException, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  [extension: string]: unknown;
+}
+
+/** Every error the API answers is an RFC 9457 problem with its own media type. */
+export function toProblem(exception: unknown): ProblemBody {
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const body = exception.getResponse();
+    if (typeof body === 'object' && body !== null && 'type' in body && 'title' in body) return body as ProblemBody;
+    const message = typeof body === 'string' ? body : (body as { message?: unknown }).message;
+    return {
+      type: 'about:blank', title: HttpStatus[status] ?? 'ERROR', status,
+      detail: Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : exception.message,
+    };
+  }
+  // body-parser's errors carry their status and a type such as 'entity.too.large'.
+  const parserError = exception as { status?: unknown; type?: unknown; message?: unknown; limit?: unknown };
+  if (typeof parserError?.status === 'number' && typeof parserError.type === 'string' && parserError.status >= 400 && parserError.status < 500) {
+    const status = parserError.status;
+    if (parserError.type === 'entity.too.large') {
+      return { type: 'https://ketenhub.nl/problems/te_groot', title: 'TE_GROOT', status, detail: `the request body is larger than the ${String(parserError.limit)} bytes allowed here` };
+    }
+    if (parserError.type === 'entity.parse.failed') {
+      return { type: 'https://ketenhub.nl/problems/ongeldige_json', title: 'ONGELDIGE_JSON', status, detail: 'the request body is not valid JSON' };
+    }
+    return { type: 'about:blank', title: HttpStatus[status] ?? 'BAD_REQUEST', status, detail: String(parserError.message ?? parserError.type) };
+  }
+  return { type: 'about:blank', title: 'INTERNAL_SERVER_ERROR', status: 500, detail: 'the hub could not handle this request; it is logged' };
+}
+
+export function sendProblem(response: Response, problem: ProblemBody): void {
+  response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+}
+
+/** Nest's side: exceptions thrown by guards and handlers. */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const problem = toProblem(exception);
+    if (problem.status >= 500) this.logger.error({ err: exception }, 'request failed');
+    if (response.headersSent) return;
+    sendProblem(response, problem);
+  }
+}
+
+/** Express's side: errors raised before Nest sees the request (the body parsers). */
+export function problemErrorHandler(logger: Logger) {
+  return (error: unknown, _request: Request, response: Response, next: NextFunction): void => {
+    if (response.headersSent) return next(error);
+    const problem = toProblem(error);
+    if (problem.status >= 500) logger.error({ err: error }, 'request failed');
+    sendProblem(response, problem);
+  };
+}

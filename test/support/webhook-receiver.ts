@@ -1,0 +1,86 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { verifyWebhook } from '@ketenhub/messaging';
+
+export interface WebhookDelivery {
+  path: string;
+  id: string;
+  timestamp: string;
+  body: string;
+  event: Record<string, any>;
+  signatureOk: boolean;
+  problem?: string;
+}
+
+/**
+ * A partner system's webhook endpoint: checks each delivery's signature with the partner's
+ * secret and keeps it. `down(path)` makes a path answer 503 until `up(path)`, like a receiver
+ * that is away for maintenance.
+ */
+export class WebhookReceiver {
+  readonly deliveries: WebhookDelivery[] = [];
+  readonly refused: string[] = [];
+  private readonly downPaths = new Set<string>();
+  private readonly secrets = new Map<string, string>();
+
+  private constructor(private readonly server: http.Server) {}
+
+  static async start(): Promise<WebhookReceiver> {
+    const server = http.createServer();
+    const receiver = new WebhookReceiver(server);
+    server.on('request', (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => receiver.handle(req, Buffer.concat(chunks), res));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return receiver;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  url(path: string): string {
+    return `http://127.0.0.1:${this.port}${path}`;
+  }
+
+  /** The secret deliveries on this path must be signed with. */
+  expect(path: string, secret: string): void {
+    this.secrets.set(path, secret);
+  }
+
+  down(path: string): void {
+    this.downPaths.add(path);
+  }
+
+  up(path: string): void {
+    this.downPaths.delete(path);
+  }
+
+  on(path: string): WebhookDelivery[] {
+    return this.deliveries.filter((d) => d.path === path);
+  }
+
+  private handle(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): void {
+    const path = req.url ?? '/';
+    const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined);
+    if (this.downPaths.has(path)) {
+      this.refused.push(header('webhook-id') ?? '?');
+      res.writeHead(503).end('down for maintenance');
+      return;
+    }
+    const secret = this.secrets.get(path);
+    const check = secret ? verifyWebhook(secret, { id: header('webhook-id'), timestamp: header('webhook-timestamp'), signature: header('webhook-signature') }, body) : { ok: false as const, problem: 'no secret for this path' };
+    this.deliveries.push({
+      path, id: header('webhook-id') ?? '', timestamp: header('webhook-timestamp') ?? '', body: body.toString('utf8'),
+      event: JSON.parse(body.toString('utf8')) as Record<string, any>, signatureOk: check.ok, ...(check.ok ? {} : { problem: check.problem }),
+    });
+    res.writeHead(check.ok ? 204 : 401).end();
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
