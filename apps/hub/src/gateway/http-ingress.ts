@@ -39,7 +39,7 @@ export class HttpIngress {
   ) {}
 
   async publish(request: IngressRequest, partner: Partner): Promise<IngressAnswer> {
-    const built = this.structuredBytes(request);
+    const built = structuredBytes(request);
     if ('refused' in built) return built.refused;
     const decoded = decodeCloudEvent(built.bytes, this.deps.contracts, { maxBytes: this.deps.maxMessageBytes, expectedSource: partnerSource(partner.id) });
     if (!decoded.ok) {
@@ -73,37 +73,37 @@ export class HttpIngress {
     });
     return { kind: 'accepted', id: event.id, source: event.source, duplicate: false };
   }
+}
 
-  /** Structured mode is taken as sent; binary mode is turned into the structured event it stands for. */
-  private structuredBytes(request: IngressRequest): { bytes: Buffer } | { refused: IngressAnswer } {
-    const mediaType = request.contentType.split(';')[0].trim().toLowerCase();
-    if (mediaType === STRUCTURED) return { bytes: request.body };
-    if (mediaType === BATCH) return { refused: unsupported('batched mode is not supported: post one event per request (structured or binary mode)') };
-    const specversion = header(request.headers, 'ce-specversion');
-    if (specversion === undefined) {
-      return { refused: unsupported(`send a CloudEvent: structured mode with content-type ${STRUCTURED}, or binary mode with ce-specversion, ce-id, ce-source, ce-type headers and a JSON body (got content-type '${request.contentType || 'none'}')`) };
-    }
-    if (mediaType !== 'application/json' && !mediaType.endsWith('+json')) {
-      return { refused: unsupported(`in binary mode the body is the event's data and must be JSON (content-type application/json; got '${request.contentType || 'none'}')`) };
-    }
-    let data: unknown;
-    try {
-      data = JSON.parse(request.body.toString('utf8'));
-    } catch {
-      return { refused: { kind: 'refused', status: 400, reason: 'ONGELDIGE_JSON', detail: 'the body (the event\'s data) is not valid JSON', errors: [{ pointer: '/data', keyword: 'json', message: 'not valid JSON' }] } };
-    }
-    const attributes: Record<string, string> = {};
-    for (const [name, value] of Object.entries(request.headers)) {
-      if (!name.startsWith('ce-') || IGNORED_HEADERS.has(name) || value === undefined) continue;
-      attributes[name.slice(3)] = percentDecoded(Array.isArray(value) ? value.join(',') : value);
-    }
-    const { specversion: version, id, source, type, ...rest } = attributes;
-    const ordered: Record<string, unknown> = { specversion: version, id, source, type };
-    for (const key of Object.keys(rest).sort()) ordered[key] = rest[key];
-    ordered.datacontenttype = 'application/json';
-    ordered.data = data;
-    return { bytes: Buffer.from(JSON.stringify(ordered)) };
+/** Structured mode is taken as sent; binary mode is turned into the structured event it stands for. */
+export function structuredBytes(request: IngressRequest): { bytes: Buffer } | { refused: IngressAnswer } {
+  const mediaType = request.contentType.split(';')[0].trim().toLowerCase();
+  if (mediaType === STRUCTURED) return { bytes: request.body };
+  if (mediaType === BATCH) return { refused: unsupported('batched mode is not supported: post one event per request (structured or binary mode)') };
+  const specversion = header(request.headers, 'ce-specversion');
+  if (specversion === undefined) {
+    return { refused: unsupported(`send a CloudEvent: structured mode with content-type ${STRUCTURED}, or binary mode with ce-specversion, ce-id, ce-source, ce-type headers and a JSON body (got content-type '${request.contentType || 'none'}')`) };
   }
+  if (mediaType !== 'application/json' && !mediaType.endsWith('+json')) {
+    return { refused: unsupported(`in binary mode the body is the event's data and must be JSON (content-type application/json; got '${request.contentType || 'none'}')`) };
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(request.body.toString('utf8'));
+  } catch {
+    return { refused: { kind: 'refused', status: 400, reason: 'ONGELDIGE_JSON', detail: 'the body (the event\'s data) is not valid JSON', errors: [{ pointer: '/data', keyword: 'json', message: 'not valid JSON' }] } };
+  }
+  const attributes: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (!name.startsWith('ce-') || IGNORED_HEADERS.has(name) || value === undefined) continue;
+    attributes[name.slice(3)] = percentDecoded(Array.isArray(value) ? value.join(',') : value);
+  }
+  const { specversion: version, id, source, type, ...rest } = attributes;
+  const ordered: Record<string, unknown> = { specversion: version, id, source, type };
+  for (const key of Object.keys(rest).sort()) ordered[key] = rest[key];
+  ordered.datacontenttype = 'application/json';
+  ordered.data = data;
+  return { bytes: Buffer.from(JSON.stringify(ordered)) };
 }
 
 function header(headers: IngressRequest['headers'], name: string): string | undefined {
