@@ -31,7 +31,8 @@ async function main(): Promise<void> {
   say(`  metrics: ${hub.url}/metrics`);
   say(`  API:     ${hub.url}/api (OpenAPI: ${hub.url}/api/openapi.json)`);
   say('  tokens:  npm run token -- --partner toegang-lelystad | --privacy-officer "<name>" | --information-manager "<name>"');
-  say(`  Kafka:   ${env.kafkaBrokers} (partners write inbound.<partnerId>, read outbound.<partnerId>)`);
+  say(`  Kafka:   ${env.kafkaBrokers} (partners write inbound.<partnerId>, read outbound.<partnerId>; described at ${hub.url}/asyncapi.json)`);
+  say(`  HTTPS partners: npm run partner -- secrets <partnerId>, then POST ${hub.url}/oauth/token, POST ${hub.url}/events, GET ${hub.url}/feed (docs/API.md)`);
   say(`  PostgreSQL: ${env.databaseUrl} (for npm run audit:verify, set it as DATABASE_URL)`);
   say('Ctrl-C stops the hub, Kafka and PostgreSQL.');
 
