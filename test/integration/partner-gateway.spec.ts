@@ -288,6 +288,24 @@ describe('the partner gateway', () => {
     await new Promise((r) => setTimeout(r, 1_100));
   });
 
+  it('carries the family-record story on: a court order over Kafka reaches the HTTPS partner by webhook, and its record shows the GI as regisseur', async () => {
+    const order = chainEvent('rechtbank-midden-nederland', 'kinderrechter.maatregel-opgelegd', [child], { maatregel: 'OTS', gi: 'samen-veilig' });
+    await scenario.partner('rechtbank-midden-nederland').send(order);
+    const plan = chainEvent('samen-veilig', 'keten.perspectiefplan-vastgesteld', [child], { perspectief: 'THUIS', doelen: [{ levensdomein: 'OPVOEDING', doel: 'Rust in huis' }] });
+    await pollUntil('the order applied', async () => ((await inboxCount([order.id])) === 1 ? true : undefined));
+    await scenario.partner('samen-veilig').send(plan);
+    const measure = await pollUntil('the court order delivered to the HTTPS partner', () =>
+      receiver.on('/toegang').find((d) => d.event.type === 'nl.ketenhub.kinderrechter.maatregel-opgelegd.v1' && d.event.causationid === order.id));
+    expect(measure.signatureOk).toBe(true);
+    // The route gives those involved the measure and the GI, not the court's own case data.
+    expect(Object.keys(measure.event.data).sort()).toEqual(['gi', 'kinderen', 'maatregel']);
+    await pollUntil('the plan applied', async () => ((await inboxCount([plan.id])) === 1 ? true : undefined));
+
+    const own = await get(HTTPS_PARTNER, `/families/${familyId}`);
+    expect(own.status).toBe(200);
+    expect(await own.json()).toMatchObject({ gemeente: 'GM0034', regisseur: { rol: 'GI', organisatie: 'samen-veilig' }, kader: 'OTS', perspectief: 'THUIS' });
+  });
+
   it('lets the HTTPS partner read the family it is involved with, and refuses one that is not', async () => {
     const own = await get(HTTPS_PARTNER, `/families/${familyId}`);
     expect(own.status).toBe(200);

@@ -60,8 +60,11 @@ export async function startHub(config: HubConfig): Promise<RunningHub> {
   app.useGlobalFilters(new ProblemFilter(logger));
   const openApi = SwaggerModule.createDocument(app, new DocumentBuilder()
     .setTitle('Ketenhub')
-    .setDescription('Read a family\'s record: one regisseur and safety holder of record, one veiligheidskaart, one perspectiefplan. Messages travel on Kafka; see docs/MESSAGES.md.')
-    .setVersion('0.2.0')
+    .setDescription('Partner systems: OAuth2 client credentials (POST /oauth/token) or mutual TLS; CloudEvents in at POST /events; signed webhooks or the cursor feed (GET /feed) out; '
+      + 'the topics and messages are in /asyncapi.json. Read a family\'s record: one regisseur and safety holder of record, one veiligheidskaart, one perspectiefplan. '
+      + 'The privacy officer\'s trail and the information manager\'s configuration tools. Errors are RFC 9457 problems. See docs/API.md.')
+    .setVersion('0.3.0')
+    .addBearerAuth()
     .build());
   SwaggerModule.setup('api', app, openApi, { jsonDocumentUrl: 'api/openapi.json' });
   await app.init();
