@@ -9,6 +9,7 @@ import { MetricsService } from '../operations/metrics.service';
 import { DATA_SOURCE, HUB_CONFIG, REGION } from '../tokens';
 import { DeliveryBridge, isWebhookPartner } from './delivery.bridge';
 import { webhookSecretOf } from './partner-secrets';
+import { WakeableSleep } from '../wakeable-sleep';
 
 /** Any number (here: 'KHWH') no other advisory lock in this database uses. */
 const DISPATCH_LOCK = 0x4b485748;
@@ -32,7 +33,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   private readonly partners: Partner[];
   private stopped = false;
   private loop?: Promise<void>;
-  private wake?: () => void;
+  private readonly pause = new WakeableSleep();
   private lastGaugeAt = 0;
 
   constructor(
@@ -55,7 +56,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
 
   /** Something is ready, or an operator asked for a resend: look now. */
   nudge(): void {
-    this.wake?.();
+    this.pause.wake();
   }
 
   private async run(): Promise<void> {
@@ -66,7 +67,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       } catch (error) {
         this.logger.warn({ err: error }, 'webhook dispatcher cycle failed; will try again');
       }
-      if (!worked) await this.sleep(this.config.gateway.webhook.pollMs);
+      if (!worked) await this.pause.sleep(this.config.gateway.webhook.pollMs);
     }
   }
 
@@ -146,20 +147,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
-  }
-
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.pause.wake();
     await this.loop;
   }
 }

@@ -6,6 +6,7 @@ import type { HubConfig } from '@ketenhub/config';
 import { OutboxStore } from '@ketenhub/persistence';
 import { MetricsService } from '../operations/metrics.service';
 import { DATA_SOURCE, HUB_CONFIG, KAFKA } from '../tokens';
+import { WakeableSleep } from '../wakeable-sleep';
 
 /** Any number (here: 'KHUB') that no other advisory lock in this database uses. */
 const RELAY_LOCK = 0x4b485542;
@@ -20,7 +21,7 @@ const RELAY_LOCK = 0x4b485542;
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private producer?: Producer;
   private stopped = false;
-  private wake?: () => void;
+  private readonly pause = new WakeableSleep();
   private loop?: Promise<void>;
   private lastError?: string;
 
@@ -49,7 +50,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** Something was written to the outbox: publish now instead of at the next idle tick. */
   nudge(): void {
-    this.wake?.();
+    this.pause.wake();
   }
 
   healthy(): boolean {
@@ -69,7 +70,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         backoff = Math.min(backoff === 0 ? 200 : backoff * 2, 10_000);
         this.logger.warn({ err: error, retryInMs: backoff }, 'outbox relay could not publish; will retry');
       }
-      if (sent === 0 || backoff > 0) await this.sleep(backoff > 0 ? backoff : this.config.relay.idleMs);
+      if (sent === 0 || backoff > 0) await this.pause.sleep(backoff > 0 ? backoff : this.config.relay.idleMs);
     }
   }
 
@@ -98,20 +99,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     });
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
-  }
-
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.pause.wake();
     await this.loop;
     await this.producer?.disconnect();
   }
