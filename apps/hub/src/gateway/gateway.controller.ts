@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import {
   ApiAcceptedResponse, ApiBadRequestResponse, ApiBearerAuth, ApiBody, ApiConflictResponse, ApiConsumes, ApiForbiddenResponse, ApiHeader, ApiOkResponse,
-  ApiOperation, ApiQuery, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse, ApiUnsupportedMediaTypeResponse,
+  ApiOperation, ApiQuery, ApiServiceUnavailableResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse, ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
@@ -60,10 +60,20 @@ export class GatewayController {
   @ApiForbiddenResponse({ description: 'The event\'s source is another partner (BRON_KLOPT_NIET) or your role may not publish its type (NIET_TOEGESTAAN); audited.' })
   @ApiConflictResponse({ description: 'ID_HERGEBRUIKT: this id was accepted before with different content.' })
   @ApiUnsupportedMediaTypeResponse({ description: 'Neither structured nor binary mode (or a batch).' })
-  async publish(@Req() req: AuthenticatedRequest): Promise<{ id: string; source: string; status: 'accepted' }> {
+  @ApiServiceUnavailableResponse({ description: 'The bus or database did not answer: nothing was accepted; send the same event again after Retry-After seconds.' })
+  async publish(@Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response): Promise<{ id: string; source: string; status: 'accepted' }> {
     const partner = this.partnerOf(req.requester);
-    const answer = await this.ingress.publish(
-      { contentType: req.headers['content-type'] ?? '', headers: req.headers, body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0) }, partner);
+    let answer: Awaited<ReturnType<HttpIngress['publish']>>;
+    try {
+      answer = await this.ingress.publish(
+        { contentType: req.headers['content-type'] ?? '', headers: req.headers, body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0) }, partner);
+    } catch (error) {
+      // The broker (or the database's duplicate check) did not answer: nothing was accepted, and
+      // the partner sends the same event again; if it did arrive after all, the repeat is dropped.
+      this.logger.warn({ partner: partner.id, err: error instanceof Error ? error.message : String(error) }, 'event not accepted over HTTPS: the bus or database is unavailable');
+      res.setHeader('Retry-After', '5');
+      throw problem(503, 'TIJDELIJK_NIET_BESCHIKBAAR', 'the hub could not store the event durably just now; nothing was accepted: send the same event again');
+    }
     if (answer.kind === 'accepted') {
       this.metrics.httpEvents.inc({ partner: partner.id, answer: answer.duplicate ? 'duplicate' : 'accepted' });
       this.logger.info({ partner: partner.id, correlationId: answer.id, duplicate: answer.duplicate }, 'event accepted over HTTPS');
@@ -88,7 +98,7 @@ export class GatewayController {
   @ApiQuery({ name: 'limit', required: false, description: `At most this many messages (1–${FEED_PAGE_MAX}, default 100).` })
   @ApiQuery({ name: 'wait', required: false, description: 'Seconds to wait for a message when there is none yet (long polling).' })
   @ApiOkResponse({ description: '{ events: CloudEvent[], cursor }: pass cursor as `after` next time.' })
-  async feed(@Req() req: AuthenticatedRequest, @Query('after') after?: string, @Query('limit') limit?: string, @Query('wait') wait?: string) {
+  async feed(@Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response, @Query('after') after?: string, @Query('limit') limit?: string, @Query('wait') wait?: string) {
     const partner = this.partnerOf(req.requester);
     if (!isHttpsPartner(partner)) {
       throw problem(409, 'VERBINDING_IS_KAFKA', `partner '${partner.id}' receives its messages on Kafka (outbound.${partner.id}); the feed is for partners connected over HTTPS`);
@@ -104,7 +114,8 @@ export class GatewayController {
     if (after !== undefined) await this.dataSource.transaction((db) => this.deliveries.acknowledge(db, partner.id, after));
     const deadline = Date.now() + waitMs;
     const abort = new AbortController();
-    req.once('close', () => abort.abort());
+    // The client went away (the response closed before it was written): stop waiting for it.
+    res.once('close', () => abort.abort());
     for (;;) {
       const rows = await this.dataSource.transaction((db) => this.deliveries.after(db, partner.id, cursor, size));
       if (rows.length > 0 || Date.now() >= deadline || abort.signal.aborted) {
