@@ -32,8 +32,9 @@ export function backoffMs(failedAttempts: number, base: number, max: number, ran
 export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly partners: Partner[];
   private stopped = false;
-  private loop?: Promise<void>;
-  private readonly pause = new WakeableSleep();
+  private loops: Array<Promise<void>> = [];
+  /** One loop per partner, each with its own pause: a slow or absent receiver holds back only its own messages. */
+  private readonly pauses = new Map<string, WakeableSleep>();
   private lastGaugeAt = 0;
 
   constructor(
@@ -51,34 +52,38 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   onApplicationBootstrap(): void {
     if (this.partners.length === 0) return;
     this.bridge.onAdded(() => this.nudge());
-    this.loop = this.run();
+    for (const partner of this.partners) {
+      const pause = new WakeableSleep();
+      this.pauses.set(partner.id, pause);
+      this.loops.push(this.run(partner, pause));
+    }
   }
 
   /** Something is ready, or an operator asked for a resend: look now. */
   nudge(): void {
-    this.pause.wake();
+    for (const pause of this.pauses.values()) pause.wake();
   }
 
-  private async run(): Promise<void> {
+  private async run(partner: Partner, pause: WakeableSleep): Promise<void> {
     while (!this.stopped) {
       let worked = false;
       try {
-        worked = await this.dataSource.transaction((db) => this.cycle(db));
+        worked = await this.dataSource.transaction((db) => this.cycle(db, partner));
       } catch (error) {
-        this.logger.warn({ err: error }, 'webhook dispatcher cycle failed; will try again');
+        this.logger.warn({ err: error, partner: partner.id }, 'webhook dispatcher cycle failed; will try again');
       }
-      if (!worked) await this.pause.sleep(this.config.gateway.webhook.pollMs);
+      if (!worked) await pause.sleep(this.config.gateway.webhook.pollMs);
     }
   }
 
-  private async cycle(db: EntityManager): Promise<boolean> {
-    const [{ locked }] = (await db.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [DISPATCH_LOCK])) as Array<{ locked: boolean }>;
+  /** One partner's due messages, under a lock per partner: with several hub instances, one sends them, in order. */
+  private async cycle(db: EntityManager, partner: Partner): Promise<boolean> {
+    const [{ locked }] = (await db.query('SELECT pg_try_advisory_xact_lock($1::int, hashtext($2)) AS locked', [DISPATCH_LOCK, partner.id])) as Array<{ locked: boolean }>;
     if (!locked) return false;
-    const due = await this.deliveries.due(db, this.partners.map((p) => p.id), PER_PARTNER_PER_CYCLE);
     await this.updateGauge(db);
-    if (due.size === 0) return false;
-    const results = await Promise.all([...due].map(([partnerId, list]) => this.deliverInOrder(db, this.partners.find((p) => p.id === partnerId)!, list)));
-    return results.some((progress) => progress);
+    const due = (await this.deliveries.due(db, [partner.id], PER_PARTNER_PER_CYCLE)).get(partner.id);
+    if (!due) return false;
+    return this.deliverInOrder(db, partner, due);
   }
 
   /** Sends one partner's messages in order until one fails. True when any was settled. */
@@ -149,7 +154,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    this.pause.wake();
-    await this.loop;
+    this.nudge();
+    await Promise.all(this.loops);
   }
 }
