@@ -5,12 +5,10 @@
  * receiver that is down for a while loses nothing; a cursor feed survives a hub restart.
  */
 import { randomUUID } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { Parser } from '@asyncapi/parser';
-import { chainEvent, cloudEvent, hulpvraag, makeBsn } from '../support/factories';
+import { chainEvent, hulpvraag, makeBsn } from '../support/factories';
 import { pollUntil } from '../support/poll';
+import { regionWithConnections } from '../support/region-copy';
 import { openScenario, type Scenario } from '../support/scenario';
 import { startHubProcess, testKeys } from '../support/test-env';
 import { WebhookReceiver } from '../support/webhook-receiver';
@@ -25,20 +23,11 @@ const PROBLEM = 'application/problem+json';
 
 /** The Flevoland region with three partners moved to the HTTPS door. */
 function regionWithHttpsPartners(receiver: WebhookReceiver): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ketenhub-gateway-'));
-  const text = fs.readFileSync(path.join('config', 'regions', 'flevoland', 'region.yaml'), 'utf8');
-  const connect = (id: string, connection: string) => {
-    const line = new RegExp(`(  - \\{ id: ${id}, [^\\n]*?) \\}\\n`);
-    if (!line.test(text)) throw new Error(`no partner line for ${id}`);
-    return (t: string) => t.replace(line, `$1, connection: ${connection} }\n`);
-  };
-  const edited = [
-    connect(HTTPS_PARTNER, `{ via: HTTPS_WEBHOOK, webhookUrl: "${receiver.url('/toegang')}" }`),
-    connect(DEAD_PARTNER, `{ via: HTTPS_WEBHOOK, webhookUrl: "${receiver.url('/verblijf')}" }`),
-    connect(FEED_PARTNER, '{ via: HTTPS_FEED, rateLimitPerSecond: 3 }'),
-  ].reduce((t, edit) => edit(t), text);
-  fs.writeFileSync(path.join(dir, 'region.yaml'), edited);
-  return dir;
+  return regionWithConnections({
+    [HTTPS_PARTNER]: `{ via: HTTPS_WEBHOOK, webhookUrl: "${receiver.url('/toegang')}" }`,
+    [DEAD_PARTNER]: `{ via: HTTPS_WEBHOOK, webhookUrl: "${receiver.url('/verblijf')}" }`,
+    [FEED_PARTNER]: '{ via: HTTPS_FEED, rateLimitPerSecond: 3 }',
+  });
 }
 
 describe('the partner gateway', () => {

@@ -44,6 +44,7 @@ export function buildAsyncApi(contracts: Contracts, region: Region, topics: Topi
       summary: `What ${partner.name} (${partner.role}) publishes.`,
       description: `Only ${partner.id} writes here; the hub reads, validates and routes. Messages its role may not publish are rejected (NIET_TOEGESTAAN).${connectionNote(partner)}`,
       messages: Object.fromEntries(publishes.map((type) => [type, ref('components', 'messages', type)])),
+      ...partnerExtensions(partner),
     };
     channels[outbound] = {
       address: topics.outbound(partner.id),
@@ -51,6 +52,7 @@ export function buildAsyncApi(contracts: Contracts, region: Region, topics: Topi
       summary: `What the hub sends ${partner.name}.`,
       description: `Only the hub writes here and only ${partner.id} reads: forwarded events the region's routes allow it (BSNs replaced by persoonIds), the hub's own events, and bericht-afgewezen for its rejected messages.${connectionNote(partner)}`,
       messages: Object.fromEntries(types.map((type) => [type, ref('components', 'messages', type)])),
+      ...partnerExtensions(partner),
     };
     // An operation without `messages` takes every message of its channel (so the parser reads it);
     // listing them again would add nothing and nearly double the time to parse the document.
@@ -111,6 +113,19 @@ function infoDescription(region: Region): string {
 function connectionNote(partner: Partner): string {
   const via = partner.connection?.via ?? 'KAFKA';
   return via === 'KAFKA' ? '' : ` ${partner.id} connects over HTTPS (${via}): the same messages travel through the partner gateway.`;
+}
+
+/**
+ * Who owns a partner's channels and how it connects, for tools such as `npm run conformance`. The
+ * document is public: the connection says how, never where (no webhook address).
+ */
+function partnerExtensions(partner: Partner): Json {
+  const rateLimit = partner.connection?.rateLimitPerSecond;
+  return {
+    'x-ketenhub-partner': partner.id,
+    'x-ketenhub-role': partner.role,
+    'x-ketenhub-connection': { via: partner.connection?.via ?? 'KAFKA', ...(rateLimit !== undefined ? { rateLimitPerSecond: rateLimit } : {}) },
+  };
 }
 
 function eventMessage(contracts: Contracts, region: Region, schemas: SchemaComponents, type: string): Json {

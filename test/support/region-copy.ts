@@ -1,0 +1,20 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ROOT } from './test-env';
+
+/**
+ * A copy of an example region in a temporary folder with some partners given a `connection`
+ * (their lines are one-line YAML flow maps), e.g. `{ 'toegang-almere': '{ via: HTTPS_FEED }' }`.
+ */
+export function regionWithConnections(connections: Record<string, string>, region = 'flevoland'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ketenhub-${region}-`));
+  let text = fs.readFileSync(path.join(ROOT, 'config', 'regions', region, 'region.yaml'), 'utf8');
+  for (const [id, connection] of Object.entries(connections)) {
+    const line = new RegExp(`(  - \\{ id: ${id}, [^\\n]*?) \\}\\n`);
+    if (!line.test(text)) throw new Error(`no one-line partner entry for ${id} in ${region}`);
+    text = text.replace(line, `$1, connection: ${connection} }\n`);
+  }
+  fs.writeFileSync(path.join(dir, 'region.yaml'), text);
+  return dir;
+}
