@@ -5,6 +5,8 @@ import { maskBsns } from '@ketenhub/domain';
 export const REDACT_PATHS = [
   'bsn', '*.bsn', '*.*.bsn', 'data', '*.data', 'naam', '*.naam', 'adres', '*.adres', 'toelichting', '*.toelichting',
   'req.headers.authorization', 'req.headers.cookie',
+  // CloudEvents binary mode carries the free-text subject attribute as a header.
+  'req.headers["ce-subject"]',
 ];
 
 /**

@@ -47,6 +47,25 @@ describe('decodeCloudEvent', () => {
     expect(result).toMatchObject({ ok: false, reason: 'SCHEMAFOUT', errors: [{ pointer: '/data/gemeente', keyword: 'pattern' }] });
   });
 
+  it('refuses text the hub cannot keep (U+0000, an unpaired surrogate) with a pointer to it, also deep down and in a property name', () => {
+    const nul = decodeCloudEvent(Buffer.from(JSON.stringify({ ...event, data: { ...event.data, toelichting: 'a\u0000b' } })), contracts, options);
+    expect(nul).toMatchObject({ ok: false, reason: 'ONGELDIGE_JSON', errors: [{ pointer: '/data/toelichting', keyword: 'ketenhub-text' }] });
+    const lone = Buffer.from(`{"specversion":"1.0","id":"e-2","data":{"a/b":["x","\\ud800 alone"]}}`);
+    expect(decodeCloudEvent(lone, contracts, options)).toMatchObject({ ok: false, errors: [{ pointer: '/data/a~1b/1' }] });
+    const key = Buffer.from('{"specversion":"1.0","data":{"x":{"k\\u0000":1}}}');
+    expect(decodeCloudEvent(key, contracts, options)).toMatchObject({ ok: false, errors: [{ pointer: '/data/x' }] });
+    const deep = Buffer.from(`${'['.repeat(10_000)}"\\u0000"${']'.repeat(10_000)}`);
+    expect(decodeCloudEvent(deep, contracts, { ...options, maxBytes: 100_000 })).toMatchObject({ ok: false, reason: 'ONGELDIGE_JSON' });
+    // A paired surrogate (an emoji) is ordinary text.
+    expect(decodeCloudEvent(bytes({ ...event, data: { ...event.data, zaakreferentie: 'Z-1 \u{1F600}' } }), contracts, options)).toMatchObject({ ok: true });
+  });
+
+  it('does not echo an id that breaks the id pattern (it may be any text, a name even)', () => {
+    const result = decodeCloudEvent(bytes({ ...event, id: 'Jan de Vries' }), contracts, options);
+    expect(result).toMatchObject({ ok: false, reason: 'ONGELDIGE_ENVELOP' });
+    expect(result).not.toHaveProperty('id', 'Jan de Vries');
+  });
+
   it('knows every event type from the schema files, with the roles that may publish it', () => {
     expect(contracts.eventTypes()).toEqual(expect.arrayContaining(['nl.ketenhub.toegang.hulpvraag-geregistreerd.v1', 'nl.ketenhub.veiligthuis.triage-afgerond.v1']));
     expect(contracts.publishersOf('nl.ketenhub.veiligthuis.triage-afgerond.v1')).toEqual(['VEILIG_THUIS']);

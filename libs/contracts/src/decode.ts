@@ -18,8 +18,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * From raw bytes on an inbound topic to a valid CloudEvent, or the first class of problem with
- * every error of that class. Checks run cheapest first: size, UTF-8, JSON, envelope, source,
- * type, data.
+ * every error of that class. Checks run cheapest first: size, UTF-8, JSON (including text the hub
+ * can keep), envelope, source, type, data.
  */
 export function decodeCloudEvent(bytes: Buffer | null, contracts: Contracts, options: DecodeOptions): Decoded {
   if (bytes === null || bytes.length === 0) {
@@ -42,7 +42,14 @@ export function decodeCloudEvent(bytes: Buffer | null, contracts: Contracts, opt
     const position = error instanceof Error ? /position (\d+)/.exec(error.message)?.[1] : undefined;
     return reject('ONGELDIGE_JSON', '', 'json', position ? `the message is not valid JSON (at character ${position})` : 'the message is not valid JSON');
   }
-  const id = readString(value, 'id');
+  const unkeepable = firstUnkeepableText(value);
+  if (unkeepable !== undefined) {
+    // Valid JSON, but PostgreSQL cannot store U+0000 in text, nor any store an unpaired surrogate:
+    // accepted, the message would fail its transaction on every redelivery and stall the partition.
+    return reject('ONGELDIGE_JSON', unkeepable, 'ketenhub-text',
+      'text may not contain U+0000 or an unpaired surrogate (\\uD800-\\uDFFF without its pair): the hub cannot store or pass it on');
+  }
+  const id = readString(value, 'id', WELL_FORMED_ID);
   const type = readString(value, 'type');
   const envelopeErrors = contracts.validateEnvelope(value);
   if (envelopeErrors.length > 0) return { ok: false, reason: 'ONGELDIGE_ENVELOP', errors: envelopeErrors, id, type };
@@ -68,10 +75,50 @@ function reject(reason: RejectionReason, pointer: string, keyword: string, messa
   return { ok: false, reason, errors: [{ pointer, keyword, message }] };
 }
 
-function readString(value: unknown, key: string): string | undefined {
+/** The envelope's id pattern: an id that fails it may be any text (a name), and is neither echoed nor logged as a correlation id. */
+const WELL_FORMED_ID = /^[A-Za-z0-9._:-]{1,200}$/;
+
+function readString(value: unknown, key: string, pattern?: RegExp): string | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const field = (value as Record<string, unknown>)[key];
-  return typeof field === 'string' && field.length <= 200 ? field : undefined;
+  return typeof field === 'string' && field.length <= 200 && (!pattern || pattern.test(field)) ? field : undefined;
+}
+
+const UNKEEPABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+interface Visit {
+  value: unknown;
+  token?: string;
+  parent?: Visit;
+}
+
+/**
+ * The pointer to the first string with U+0000 or an unpaired surrogate, or to the object whose
+ * property name has one (so the pointer itself stays storable). Iterative, and the pointer is
+ * built only for the hit: a message may nest ten thousand deep within the size limit.
+ */
+function firstUnkeepableText(root: unknown): string | undefined {
+  const stack: Visit[] = [{ value: root }];
+  while (stack.length > 0) {
+    const visit = stack.pop() as Visit;
+    const { value } = visit;
+    if (typeof value === 'string') {
+      if (UNKEEPABLE.test(value)) return pointerOf(visit);
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], token: String(i), parent: visit });
+    } else if (typeof value === 'object' && value !== null) {
+      const entries = Object.entries(value);
+      if (entries.some(([key]) => UNKEEPABLE.test(key))) return pointerOf(visit);
+      for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i][1], token: entries[i][0], parent: visit });
+    }
+  }
+  return undefined;
+}
+
+function pointerOf(visit: Visit): string {
+  const tokens: string[] = [];
+  for (let at: Visit | undefined = visit; at?.token !== undefined; at = at.parent) tokens.push(at.token.replace(/~/g, '~0').replace(/\//g, '~1'));
+  return tokens.reverse().map((t) => `/${t}`).join('');
 }
 
 function firstInvalidUtf8Offset(bytes: Buffer): number {

@@ -29,5 +29,8 @@ describe('CloudEvents over HTTP: the bytes the bus gets', () => {
     expect(json(structuredBytes({ contentType: 'application/cloudevents-batch+json', headers: {}, body: Buffer.from('[]') }))).toMatchObject({ status: 415, detail: expect.stringContaining('batched') });
     expect(json(structuredBytes({ contentType: 'application/xml', headers: { 'ce-specversion': '1.0' }, body: Buffer.from('<a/>') }))).toMatchObject({ status: 415 });
     expect(json(structuredBytes({ contentType: 'application/json', headers: { 'ce-specversion': '1.0' }, body: Buffer.from('{') }))).toMatchObject({ status: 400, reason: 'ONGELDIGE_JSON' });
+    // Invalid UTF-8 is refused, not silently turned into U+FFFD and accepted with other text than was sent.
+    const badUtf8 = Buffer.concat([Buffer.from('{"zorgen":["'), Buffer.from([0xc3, 0x28]), Buffer.from('"]}')]);
+    expect(json(structuredBytes({ contentType: 'application/json', headers: { 'ce-specversion': '1.0' }, body: badUtf8 }))).toMatchObject({ status: 400, reason: 'ONGELDIGE_UTF8' });
   });
 });

@@ -20,6 +20,7 @@ export interface IngressRequest {
 
 const STRUCTURED = 'application/cloudevents+json';
 const BATCH = 'application/cloudevents-batch+json';
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 /** Attributes the HTTP binding carries in headers but the hub's envelope does not know. */
 const IGNORED_HEADERS = new Set(['ce-datacontenttype']);
 
@@ -87,9 +88,16 @@ export function structuredBytes(request: IngressRequest): { bytes: Buffer } | { 
   if (mediaType !== 'application/json' && !mediaType.endsWith('+json')) {
     return { refused: unsupported(`in binary mode the body is the event's data and must be JSON (content-type application/json; got '${request.contentType || 'none'}')`) };
   }
+  let text: string;
+  try {
+    // Strict, as the decoder is for structured mode: Buffer#toString would put U+FFFD in place of bad bytes and accept the result.
+    text = strictUtf8.decode(request.body);
+  } catch {
+    return { refused: { kind: 'refused', status: 400, reason: 'ONGELDIGE_UTF8', detail: 'the body (the event\'s data) is not valid UTF-8', errors: [{ pointer: '/data', keyword: 'utf-8', message: 'not valid UTF-8' }] } };
+  }
   let data: unknown;
   try {
-    data = JSON.parse(request.body.toString('utf8'));
+    data = JSON.parse(text);
   } catch {
     return { refused: { kind: 'refused', status: 400, reason: 'ONGELDIGE_JSON', detail: 'the body (the event\'s data) is not valid JSON', errors: [{ pointer: '/data', keyword: 'json', message: 'not valid JSON' }] } };
   }

@@ -29,7 +29,9 @@ export function toProblem(exception: unknown): ProblemBody {
   if (typeof parserError?.status === 'number' && typeof parserError.type === 'string' && parserError.status >= 400 && parserError.status < 500) {
     const status = parserError.status;
     if (parserError.type === 'entity.too.large') {
-      return { type: 'https://ketenhub.nl/problems/te_groot', title: 'TE_GROOT', status, detail: `the request body is larger than the ${String(parserError.limit)} bytes allowed here` };
+      const detail = `the request body is larger than the ${String(parserError.limit)} bytes allowed here`;
+      // The same reason and errors as the decoder's TE_GROOT, which answers bodies just over MAX_MESSAGE_BYTES.
+      return { type: 'https://ketenhub.nl/problems/te_groot', title: 'TE_GROOT', status, detail, reason: 'TE_GROOT', errors: [{ pointer: '', keyword: 'maxBytes', message: detail }] };
     }
     if (parserError.type === 'entity.parse.failed') {
       return { type: 'https://ketenhub.nl/problems/ongeldige_json', title: 'ONGELDIGE_JSON', status, detail: 'the request body is not valid JSON' };
