@@ -22,4 +22,12 @@ describe('BSN elfproef', () => {
   it('masks valid BSNs and leaves other numbers alone', () => {
     expect(maskBsns('a 111222333 b 123456789 c 1112223330')).toBe('a [bsn] b 123456789 c 1112223330');
   });
+
+  it('leaves ids alone: nine digits inside a UUID are not a BSN, and a BSN next to one is still masked', () => {
+    const id = 'e3b0c442-98fc-4c14-9afb-0ec111222333';
+    expect(maskBsns(`message ${id} about 111222333`)).toBe(`message ${id} about [bsn]`);
+    expect(findBsnLike(`message ${id}`)).toEqual([]);
+    // Without the UUID's shape, the digits after letters are masked as before.
+    expect(maskBsns('zaak0ec111222333')).toBe('zaak0ec[bsn]');
+  });
 });

@@ -11,11 +11,14 @@ export function isValidBsn(value: string): boolean {
 }
 
 /** A nine-digit run anywhere in a text that passes the elfproef: used to scan logs and topics for leaks. */
+/** A UUID (left as it is: nine digits inside one are not a BSN) or a nine-digit run. */
+const UUID_OR_NINE_DIGITS = /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|(?<![0-9])[0-9]{9}(?![0-9])/g;
+
 export function findBsnLike(text: string): string[] {
-  return (text.match(/(?<![0-9])[0-9]{9}(?![0-9])/g) ?? []).filter(isValidBsn);
+  return (text.match(UUID_OR_NINE_DIGITS) ?? []).filter((m) => m.length === 9 && isValidBsn(m));
 }
 
-/** Replaces every nine-digit run that passes the elfproef by '[bsn]'. */
+/** Replaces every nine-digit run that passes the elfproef by '[bsn]', except inside a UUID (a message or family id stays searchable). */
 export function maskBsns(text: string): string {
-  return text.replace(/(?<![0-9])[0-9]{9}(?![0-9])/g, (digits) => (isValidBsn(digits) ? '[bsn]' : digits));
+  return text.replace(UUID_OR_NINE_DIGITS, (match) => (match.length === 9 && isValidBsn(match) ? '[bsn]' : match));
 }
