@@ -1,10 +1,17 @@
 /**
  * Fault injection for the crash tests (KETENHUB_FAILPOINT). Inert unless set; never set in
  * production. `kill-after-db-commit:<eventId>` SIGKILLs the hub right after the transaction for
- * that event committed and before its Kafka offset is committed.
+ * that event committed and before its Kafka offset is committed. `fail-apply:<eventId>` makes
+ * every attempt to apply a message carrying that id fail, as a message PostgreSQL cannot take would.
  */
 export function failpointAfterCommit(failpoint: string, eventId: string | undefined): void {
   if (failpoint !== '' && eventId !== undefined && failpoint === `kill-after-db-commit:${eventId}`) {
     process.kill(process.pid, 'SIGKILL');
+  }
+}
+
+export function failpointBeforeApply(failpoint: string, value: Buffer | null): void {
+  if (failpoint.startsWith('fail-apply:') && value?.includes(failpoint.slice('fail-apply:'.length))) {
+    throw new Error('failpoint fail-apply: this message cannot be applied');
   }
 }

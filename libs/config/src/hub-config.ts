@@ -29,6 +29,8 @@ export interface HubConfig {
   maxMessageBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   relay: { batchSize: number; idleMs: number };
+  /** /health/ready answers 503 once one inbound message has failed to apply for this long. */
+  readyStallMs: number;
   /** How often the timer scheduler looks for due deadlines. */
   timerPollMs: number;
   /** The retention job: how often it runs (0: never, run `npm run retention` by hand) and its bewaartermijnen file. */
@@ -120,6 +122,7 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
     logLevel,
     relay: { batchSize: integer('RELAY_BATCH_SIZE', 500, 1, 10_000), idleMs: integer('RELAY_IDLE_MS', 200, 10, 60_000) },
     timerPollMs: integer('TIMER_POLL_MS', 5_000, 50, 3_600_000),
+    readyStallMs: integer('READY_STALL_MS', 30_000, 500, 3_600_000),
     // Daily by default; the upper bound is the longest delay a Node timer can wait (about 24.8 days).
     retention: { intervalMs: integer('RETENTION_INTERVAL_MS', 86_400_000, 0, 2_147_483_647), file: loadRetentionFile(env) },
     failpoint: env.KETENHUB_FAILPOINT ?? '',

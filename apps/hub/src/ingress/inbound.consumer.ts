@@ -4,7 +4,7 @@ import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import type { HubConfig } from '@ketenhub/config';
 import { Topics } from '@ketenhub/messaging';
 import type { Region } from '@ketenhub/routing';
-import { failpointAfterCommit } from '../failpoint';
+import { failpointAfterCommit, failpointBeforeApply } from '../failpoint';
 import { withoutParameters } from '../kafka-errors';
 import { MetricsService } from '../operations/metrics.service';
 import { OutboxRelay } from '../relay/outbox.relay';
@@ -22,6 +22,8 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
   private admin?: Admin;
   private lagTimer?: NodeJS.Timeout;
   private running = false;
+  /** Since when the same message keeps failing (a partition that does not move), if one does. */
+  private stalled?: { since: number; topic: string; partition: number; offset: string };
 
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
@@ -36,6 +38,13 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
 
   isRunning(): boolean {
     return this.running;
+  }
+
+  /** A message that has failed to apply for ms or longer, holding its partition: what readiness reports. */
+  stalledFor(ms: number): { topic: string; partition: number; offset: string; seconds: number } | undefined {
+    const stalled = this.stalled;
+    if (!stalled || Date.now() - stalled.since < ms) return undefined;
+    return { topic: stalled.topic, partition: stalled.partition, offset: stalled.offset, seconds: Math.round((Date.now() - stalled.since) / 1000) };
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -60,7 +69,15 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
         try {
           for (const message of batch.messages) {
             if (!isRunning() || isStale()) break;
-            const outcome = await withoutParameters('could not apply an inbound message', () => this.handle(batch.topic, batch.partition, message));
+            let outcome: Outcome | undefined;
+            try {
+              outcome = await withoutParameters('could not apply an inbound message', () => this.handle(batch.topic, batch.partition, message));
+            } catch (error) {
+              const same = this.stalled?.topic === batch.topic && this.stalled.partition === batch.partition && this.stalled.offset === message.offset;
+              if (!same) this.stalled = { since: Date.now(), topic: batch.topic, partition: batch.partition, offset: message.offset };
+              throw error;
+            }
+            if (this.stalled?.topic === batch.topic && this.stalled.partition === batch.partition) this.stalled = undefined;
             failpointAfterCommit(this.config.failpoint, outcome?.kind === 'accepted' ? outcome.eventId : undefined);
             resolveOffset(message.offset);
             done = message.offset;
@@ -96,6 +113,7 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
       throw new Error(`no partner owns ${topic}`);
     }
     this.metrics.consumed.inc({ partner: owner.id });
+    failpointBeforeApply(this.config.failpoint, message.value);
     const timer = this.metrics.processing.startTimer();
     const outcome = await this.useCase.execute({ topic, partition, offset: message.offset, value: message.value }, owner);
     timer({ outcome: outcome.kind });

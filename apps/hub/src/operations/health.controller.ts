@@ -1,16 +1,23 @@
-import { Controller, Get, HttpException, HttpStatus, Inject } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import type { Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
+import type { HubConfig } from '@ketenhub/config';
 import { InboundConsumer } from '../ingress/inbound.consumer';
 import { OutboxRelay } from '../relay/outbox.relay';
-import { DATA_SOURCE, KAFKA } from '../tokens';
+import { DATA_SOURCE, HUB_CONFIG, KAFKA } from '../tokens';
 
 type Check = { status: 'up' | 'down'; detail?: string };
 
-/** /health/live: the process answers. /health/ready and /health: Kafka and PostgreSQL answer and the pipeline runs. */
+/**
+ * /health/live: the process answers. /health/ready and /health: Kafka and PostgreSQL answer and the
+ * pipeline runs, with no inbound message failing to apply for READY_STALL_MS or longer (a partition
+ * that does not move is not ready, even though every part answers).
+ */
 @Controller('health')
 export class HealthController {
   constructor(
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(KAFKA) private readonly kafka: Kafka,
     private readonly consumer: InboundConsumer,
@@ -23,16 +30,22 @@ export class HealthController {
   }
 
   @Get()
-  async health(): Promise<Record<string, unknown>> {
-    return this.ready();
+  async health(@Res({ passthrough: true }) res: Response): Promise<Record<string, unknown>> {
+    return this.ready(res);
   }
 
   @Get('ready')
-  async ready(): Promise<Record<string, unknown>> {
+  async ready(@Res({ passthrough: true }) res: Response): Promise<Record<string, unknown>> {
     const [database, kafka] = await Promise.all([this.checkDatabase(), this.checkKafka()]);
-    const pipeline: Check = this.consumer.isRunning() && this.relay.healthy() ? { status: 'up' } : { status: 'down', detail: 'consumer or relay not running' };
+    const stalled = this.consumer.stalledFor(this.config.readyStallMs);
+    const pipeline: Check = !this.consumer.isRunning() || !this.relay.healthy()
+      ? { status: 'down', detail: 'consumer or relay not running' }
+      : stalled
+        ? { status: 'down', detail: `stalled: ${stalled.topic} partition ${stalled.partition} offset ${stalled.offset} has failed to apply for ${stalled.seconds} s (see the error log)` }
+        : { status: 'up' };
     const body = { status: [database, kafka, pipeline].every((c) => c.status === 'up') ? 'up' : 'down', checks: { database, kafka, pipeline } };
-    if (body.status !== 'up') throw new HttpException(body, HttpStatus.SERVICE_UNAVAILABLE);
+    // The checks themselves are the answer, for a probe and for a person: not a problem document.
+    if (body.status !== 'up') res.status(HttpStatus.SERVICE_UNAVAILABLE);
     return body;
   }
 
