@@ -20,6 +20,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { Kafka, logLevel, Partitioners, type Message, type Producer } from 'kafkajs';
 import { Client } from 'pg';
+import { isValidBsn } from '@ketenhub/domain';
 import { startDevEnv } from '../local/devenv';
 import { repoRoot } from '../local/process-util';
 
@@ -42,11 +43,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A BSN that passes the elfproef, from a counter (never a real person's: the 99 range). */
 function bsnOf(n: number): string {
   for (let k = 0; ; k++) {
-    const first8 = String(99_000_000 + ((n * 10 + k) % 1_000_000)).padStart(8, '0');
-    let sum = 0;
-    for (let i = 0; i < 8; i++) sum += Number(first8[i]) * (9 - i);
-    const check = sum % 11;
-    if (check <= 9) return first8 + String(check);
+    const first8 = String(99_000_000 + ((n * 10 + k) % 1_000_000));
+    for (let check = 0; check <= 9; check++) if (isValidBsn(`${first8}${check}`)) return `${first8}${check}`;
   }
 }
 

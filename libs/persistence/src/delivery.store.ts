@@ -110,28 +110,18 @@ export class DeliveryStore {
   }
 
   /**
-   * For each webhook partner: its oldest messages still to deliver, in order, if the oldest is
-   * due. A later message never overtakes an earlier one that is still being retried.
+   * A webhook partner's oldest messages still to deliver, in order, when the oldest is due; none
+   * while it waits for its retry. A later message never overtakes an earlier one still retried.
    */
-  async due(db: EntityManager, partnerIds: string[], perPartner: number): Promise<Map<string, DeliveryWithValue[]>> {
-    if (partnerIds.length === 0) return new Map();
+  async due(db: EntityManager, partnerId: string, limit: number): Promise<DeliveryWithValue[]> {
     const rows: Row[] = await db.query(
-      `SELECT ${COLUMNS}, value FROM (
-         SELECT d.*, row_number() OVER (PARTITION BY d.partner_id ORDER BY d.seq) AS n
-         FROM partner_delivery d WHERE d.partner_id = ANY($1::varchar[]) AND d.status IN ('PENDING', 'FAILING')
-       ) x WHERE n <= $2 ORDER BY partner_id, seq`, [partnerIds, perPartner]);
-    const byPartner = new Map<string, DeliveryWithValue[]>();
-    for (const r of rows) {
-      const list = byPartner.get(r.partner_id) ?? [];
-      list.push({ ...toDelivery(r), value: r.value! });
-      byPartner.set(r.partner_id, list);
-    }
-    const now = Date.now();
-    for (const [partnerId, list] of byPartner) {
-      const head = list[0];
-      if (head.nextAttemptAt && head.nextAttemptAt.getTime() > now) byPartner.delete(partnerId);
-    }
-    return byPartner;
+      `WITH waiting AS (
+         SELECT * FROM partner_delivery WHERE partner_id = $1 AND status IN ('PENDING', 'FAILING') ORDER BY seq LIMIT $2
+       )
+       SELECT ${COLUMNS}, value FROM waiting
+       WHERE (SELECT coalesce(next_attempt_at, now()) <= now() FROM waiting ORDER BY seq LIMIT 1)
+       ORDER BY seq`, [partnerId, limit]);
+    return rows.map((r) => ({ ...toDelivery(r), value: r.value! }));
   }
 
   async markDelivered(db: EntityManager, partnerId: string, seq: string, httpStatus: number): Promise<void> {

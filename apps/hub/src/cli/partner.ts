@@ -11,18 +11,14 @@ import * as path from 'node:path';
 import { repoRoot } from '@ketenhub/config';
 import { Contracts } from '@ketenhub/contracts';
 import { loadRegion, RegionConfigError } from '@ketenhub/routing';
+import { localKeys } from '../../../../deploy/local/dev-keys';
 import { clientSecretOf, webhookSecretOf } from '../gateway/partner-secrets';
 
 const USAGE = 'usage: npm run partner -- secrets <partnerId> [--region config/regions/demo] [--json]';
 
 function partnerKey(): Buffer {
-  let raw = process.env.PARTNER_SECRET_KEY;
-  if (!raw) {
-    // A development checkout: the key `npm start` gives the hub.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { localKeys } = require('../../../../deploy/local/dev-keys') as typeof import('../../../../deploy/local/dev-keys');
-    raw = localKeys().partner;
-  }
+  // Without PARTNER_SECRET_KEY: a development checkout, and the key `npm start` gives the hub.
+  const raw = process.env.PARTNER_SECRET_KEY ?? localKeys().partner;
   const key = Buffer.from(raw, 'base64');
   if (key.length !== 32) throw new Error('PARTNER_SECRET_KEY must be 32 bytes in base64');
   return key;

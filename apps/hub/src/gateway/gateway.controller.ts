@@ -106,18 +106,19 @@ export class GatewayController {
     const size = boundedInteger('limit', limit, 100, 1, FEED_PAGE_MAX);
     const waitMs = boundedInteger('wait', wait, 0, 0, Math.floor(this.config.gateway.feedMaxWaitMs / 1000)) * 1000;
     if (after !== undefined && !/^(0|[1-9][0-9]{0,17})$/.test(after)) throw problem(400, 'ONGELDIGE_CURSOR', `after must be a cursor from an earlier answer (got '${after.slice(0, 40)}')`);
-    const last = await this.dataSource.transaction((db) => this.deliveries.lastSeq(db, partner.id));
+    const db = this.dataSource.manager;
+    const last = await this.deliveries.lastSeq(db, partner.id);
     if (after !== undefined && BigInt(after) > BigInt(last)) {
       throw problem(400, 'ONGELDIGE_CURSOR', `cursor ${after} is ahead of the feed (last position ${last}): was it from another hub?`);
     }
-    const cursor = after ?? (await this.dataSource.transaction((db) => this.deliveries.acknowledged(db, partner.id)));
-    if (after !== undefined) await this.dataSource.transaction((db) => this.deliveries.acknowledge(db, partner.id, after));
+    const cursor = after ?? (await this.deliveries.acknowledged(db, partner.id));
+    if (after !== undefined) await this.deliveries.acknowledge(db, partner.id, after);
     const deadline = Date.now() + waitMs;
     const abort = new AbortController();
     // The client went away (the response closed before it was written): stop waiting for it.
     res.once('close', () => abort.abort());
     for (;;) {
-      const rows = await this.dataSource.transaction((db) => this.deliveries.after(db, partner.id, cursor, size));
+      const rows = await this.deliveries.after(db, partner.id, cursor, size);
       if (rows.length > 0 || Date.now() >= deadline || abort.signal.aborted) {
         return { events: rows.map((r) => JSON.parse(r.value.toString('utf8')) as unknown), cursor: rows.length > 0 ? rows[rows.length - 1].seq : cursor };
       }
@@ -141,7 +142,7 @@ export class GatewayController {
   async list(@Req() req: AuthenticatedRequest, @Query() query: Record<string, string | undefined>, @Res({ passthrough: true }) res: Response) {
     const filter = this.filterOf(req.requester, query);
     const page = { limit: boundedInteger('limit', query.limit, 100, 1, 1000), offset: boundedInteger('offset', query.offset, 0, 0, Number.MAX_SAFE_INTEGER) };
-    const result = await this.dataSource.transaction((db) => this.deliveries.list(db, filter, page));
+    const result = await this.deliveries.list(this.dataSource.manager, filter, page);
     res.setHeader('X-Total-Count', String(result.total));
     return result;
   }

@@ -56,7 +56,7 @@ export class HttpIngress {
       };
     }
     const sha = createHash('sha256').update(built.bytes).digest();
-    const seen = await this.deps.dataSource.transaction((db) => this.deps.inbox.payloadHashOf(db, event.source, event.id));
+    const seen = await this.deps.inbox.payloadHashOf(this.deps.dataSource.manager, event.source, event.id);
     if (seen) {
       if (seen.equals(sha)) return { kind: 'accepted', id: event.id, source: event.source, duplicate: true };
       return {

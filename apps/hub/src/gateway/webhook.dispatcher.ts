@@ -81,8 +81,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     const [{ locked }] = (await db.query('SELECT pg_try_advisory_xact_lock($1::int, hashtext($2)) AS locked', [DISPATCH_LOCK, partner.id])) as Array<{ locked: boolean }>;
     if (!locked) return false;
     await this.updateGauge(db);
-    const due = (await this.deliveries.due(db, [partner.id], PER_PARTNER_PER_CYCLE)).get(partner.id);
-    if (!due) return false;
+    const due = await this.deliveries.due(db, partner.id, PER_PARTNER_PER_CYCLE);
+    if (due.length === 0) return false;
     return this.deliverInOrder(db, partner, due);
   }
 
