@@ -74,6 +74,14 @@ export class KafkaPartner {
     await this.producer.send({ topic: this.inboundTopic, messages: [{ key: this.id, value }] });
   }
 
+  /** Sends all in one produce request, so they land together and the hub reads them in one batch. */
+  async sendAll(messages: Array<Record<string, unknown> | Buffer>): Promise<void> {
+    await this.producer.send({
+      topic: this.inboundTopic,
+      messages: messages.map((m) => ({ key: this.id, value: Buffer.isBuffer(m) ? m : Buffer.from(JSON.stringify(m)) })),
+    });
+  }
+
   async close(): Promise<void> {
     await this.producer.disconnect();
     await this.outbound.stop();

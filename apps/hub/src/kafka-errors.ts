@@ -7,7 +7,12 @@ export async function withoutParameters<T>(what: string, work: () => Promise<T>)
   try {
     return await work();
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    throw new Error(`${what}: ${error instanceof Error ? error.message : String(error)}${typeof code === 'string' ? ` (${code})` : ''}`);
+    throw withoutParametersError(what, error);
   }
+}
+
+/** The error's message and PostgreSQL code under `what`, nothing else of it. */
+export function withoutParametersError(what: string, error: unknown): Error {
+  const code = (error as { code?: unknown }).code;
+  return new Error(`${what}: ${error instanceof Error ? error.message : String(error)}${typeof code === 'string' ? ` (${code})` : ''}`);
 }

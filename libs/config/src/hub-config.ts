@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { repoRoot } from './repo-root';
 
 export interface HubConfig {
-  kafka: { brokers: string[]; clientId: string; groupId: string; topicPrefix: string; partitions: number; sessionTimeoutMs: number };
+  kafka: { brokers: string[]; clientId: string; groupId: string; topicPrefix: string; partitions: number; sessionTimeoutMs: number; applyBatchSize: number; partitionsConcurrently: number };
   databaseUrl: string;
   http: { port: number; host: string };
   regionDir: string;
@@ -99,6 +99,8 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
       topicPrefix,
       partitions: integer('KAFKA_TOPIC_PARTITIONS', 3, 1, 1000),
       sessionTimeoutMs: integer('KAFKA_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
+      applyBatchSize: integer('KAFKA_APPLY_BATCH_SIZE', 100, 1, 5_000),
+      partitionsConcurrently: integer('KAFKA_PARTITIONS_CONCURRENTLY', 1, 1, 64),
     },
     databaseUrl,
     http: { port: integer('HTTP_PORT', 3000, 0, 65535), host: env.HTTP_HOST ?? '127.0.0.1' },

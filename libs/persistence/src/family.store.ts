@@ -22,6 +22,25 @@ export class FamilyStore {
     return rows.map((r) => ({ id: r.id, familyId: r.family_id, bsnHash: null }));
   }
 
+  /** The persons known by any of these hashes or ids, in one round trip. */
+  async personsByHashOrId(db: EntityManager, hashes: Buffer[], ids: string[]): Promise<PersonRow[]> {
+    if (hashes.length === 0 && ids.length === 0) return [];
+    const rows: Array<{ id: string; family_id: string; bsn_hash: Buffer | null }> = await db.query(
+      'SELECT id, family_id, bsn_hash FROM person WHERE bsn_hash = ANY($1::bytea[]) OR id = ANY($2::uuid[])', [hashes, ids]);
+    return rows.map((r) => ({ id: r.id, familyId: r.family_id, bsnHash: r.bsn_hash }));
+  }
+
+  /**
+   * Takes the row locks of several families at once, in id order, so two transactions that lock
+   * overlapping sets cannot deadlock; answers each family's municipality.
+   */
+  async lockAll(db: EntityManager, ids: string[]): Promise<Map<string, string | null>> {
+    if (ids.length === 0) return new Map();
+    const rows: Array<{ id: string; municipality: string | null }> = await db.query(
+      'SELECT id, municipality FROM family WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [ids]);
+    return new Map(rows.map((r) => [r.id, r.municipality]));
+  }
+
   async create(db: EntityManager, id: string, municipality: string | null): Promise<void> {
     await db.query('INSERT INTO family (id, municipality) VALUES ($1, $2)', [id, municipality]);
   }

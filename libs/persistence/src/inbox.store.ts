@@ -32,6 +32,16 @@ export class InboxStore {
     return rows[0]?.payload_sha256;
   }
 
+  /** The payload hashes of those of these events accepted before, by `${source} ${id}`: one round trip for a group. */
+  async payloadHashesOf(db: EntityManager, events: Array<{ source: string; id: string }>): Promise<Map<string, Buffer>> {
+    if (events.length === 0) return new Map();
+    const rows: Array<{ source: string; event_id: string; payload_sha256: Buffer }> = await db.query(
+      `SELECT i.source, i.event_id, i.payload_sha256 FROM inbox i
+       JOIN unnest($1::text[], $2::text[]) AS wanted(source, event_id) ON i.source = wanted.source AND i.event_id = wanted.event_id`,
+      [events.map((e) => e.source), events.map((e) => e.id)]);
+    return new Map(rows.map((r) => [`${r.source} ${r.event_id}`, r.payload_sha256]));
+  }
+
   async record(db: EntityManager, e: InboxEntry): Promise<void> {
     await db.query(
       `INSERT INTO inbox (source, event_id, type, occurred_at, family_id, topic, kafka_partition, kafka_offset, payload_sha256, data)

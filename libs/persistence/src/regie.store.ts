@@ -82,15 +82,20 @@ export class RegieStore {
 
   /** Makes the family's open timers exactly `wanted`: new ones added, moved ones updated, ones no longer wanted cancelled. Fired timers stay fired. */
   async syncTimers(db: EntityManager, familyId: string, wanted: DesiredTimer[]): Promise<void> {
-    for (const t of wanted) {
+    // One statement for all; a key named twice keeps its last wish (ON CONFLICT cannot touch a row twice).
+    const timers = [...new Map(wanted.map((t) => [t.key, t])).values()];
+    if (timers.length > 0) {
       await db.query(
-        `INSERT INTO timer (family_id, kind, timer_key, due_at, warn_at, person_id) VALUES ($1, $2, $3, $4, $5, $6)
+        `INSERT INTO timer (family_id, kind, timer_key, due_at, warn_at, person_id)
+         SELECT $1, t.kind, t.timer_key, t.due_at, t.warn_at, t.person_id
+         FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::uuid[]) AS t(kind, timer_key, due_at, warn_at, person_id)
          ON CONFLICT (family_id, timer_key) DO UPDATE SET due_at = EXCLUDED.due_at, warn_at = EXCLUDED.warn_at, cancelled_at = NULL
          WHERE timer.fired_at IS NULL`,
-        [familyId, t.kind, t.key, t.dueAt, t.warnAt ?? null, t.personId ?? null]);
+        [familyId, timers.map((t) => t.kind), timers.map((t) => t.key), timers.map((t) => t.dueAt), timers.map((t) => t.warnAt ?? null), timers.map((t) => t.personId ?? null)]);
     }
     await db.query(
       `UPDATE timer SET cancelled_at = now() WHERE family_id = $1 AND fired_at IS NULL AND cancelled_at IS NULL AND NOT (timer_key = ANY($2::text[]))`,
-      [familyId, wanted.map((t) => t.key)]);
+      [familyId, timers.map((t) => t.key)]);
   }
+
 }

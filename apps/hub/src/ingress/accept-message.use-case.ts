@@ -10,6 +10,7 @@ import { FamilyRecord } from '../family/family-record';
 import { forwardId, hubMessageId } from '../ids';
 import type { ConsentGate } from './consent-gate';
 import { DisclosureBatch, type Disclosure } from './disclosures';
+import { GroupContext } from './group-context';
 import type { InboundMessage, Outcome } from './inbound-message';
 import { rejectionMessages, type Rejection } from './rejection';
 
@@ -35,6 +36,20 @@ class Refused extends Error {
   }
 }
 
+/** A message in a group could not be applied; the group's transaction rolls back and the group splits there. */
+class FailedAt extends Error {
+  constructor(readonly index: number, readonly error: unknown) {
+    super(`message ${index} of the group could not be applied`);
+  }
+}
+
+export interface BatchResult {
+  /** One per message that committed, in order. */
+  outcomes: Outcome[];
+  /** Why the message after the last outcome could not be applied; the ones after it were not tried. */
+  failure?: unknown;
+}
+
 /**
  * The heart of the pipeline. For one message from a partner's inbound topic, in one PostgreSQL
  * transaction: validate, deduplicate by (source, id), find or create the family, record the event
@@ -45,34 +60,110 @@ class Refused extends Error {
 export class AcceptMessageUseCase {
   constructor(private readonly deps: AcceptMessageDeps) {}
 
-  async execute(message: InboundMessage, owner: Partner): Promise<Outcome> {
-    const { contracts } = this.deps;
-    const decoded = decodeCloudEvent(message.value, contracts, {
-      maxBytes: this.deps.maxMessageBytes,
-      expectedSource: partnerSource(owner.id),
-    });
-    if (!decoded.ok) {
-      return this.reject(message, owner, { reason: decoded.reason, errors: decoded.errors, eventId: decoded.id, eventType: decoded.type });
-    }
-    const event = decoded.event;
-    if (!contracts.publishersOf(event.type).includes(owner.role)) {
-      return this.reject(message, owner, {
-        reason: 'NIET_TOEGESTAAN', eventId: event.id, eventType: event.type,
-        errors: [{ pointer: '/type', keyword: 'ketenhub-publisher-role', message: `a partner with role ${owner.role} may not publish ${event.type}` }],
-      });
-    }
+  /**
+   * Applies messages of one partition in order, many to a transaction (group commit: one WAL
+   * flush and one audit-chain append for the lot instead of one per event). A message the hub
+   * refuses, or one that fails, splits the group: the messages before it are applied together
+   * again, it alone takes the one-message path (a refusal becomes a rejection there), and the
+   * rest carry on together. `outcomes` holds only what committed; `failure`, when set, is the
+   * message at index outcomes.length that could not be applied, and nothing after it was.
+   */
+  async executeBatch(messages: InboundMessage[], owner: Partner): Promise<BatchResult> {
+    const outcomes: Outcome[] = [];
     try {
-      return await this.deps.dataSource.transaction('READ COMMITTED', (db) => this.apply(db, message, owner, event));
+      await this.applyInGroups(messages, owner, outcomes);
+      return { outcomes };
+    } catch (error) {
+      return { outcomes, failure: error };
+    }
+  }
+
+  async execute(message: InboundMessage, owner: Partner): Promise<Outcome> {
+    const checked = this.check(message, owner);
+    if (!checked.ok) return this.reject(message, owner, checked.rejection);
+    try {
+      return await this.deps.dataSource.transaction('READ COMMITTED', async (db) => {
+        const batch = this.disclosureBatch();
+        const group = await GroupContext.load(db, this.deps, this.deps.vault, [checked.event]);
+        const outcome = await this.apply(db, message, owner, checked.event, batch, group);
+        await batch.flush(db);
+        return outcome;
+      });
     } catch (error) {
       if (error instanceof Refused) return this.reject(message, owner, error.rejection);
       throw error;
     }
   }
 
-  private async apply(db: EntityManager, message: InboundMessage, owner: Partner, event: KetenhubCloudEvent): Promise<Outcome> {
-    const { families, inbox, outbox, audit, region, topics } = this.deps;
+  private async applyInGroups(messages: InboundMessage[], owner: Partner, outcomes: Outcome[]): Promise<void> {
+    if (messages.length === 0) return;
+    if (messages.length === 1) {
+      outcomes.push(await this.execute(messages[0], owner));
+      return;
+    }
+    const checked = messages.map((m) => this.check(m, owner));
+    const firstBad = checked.findIndex((c) => !c.ok);
+    const splitAt = async (index: number) => {
+      await this.applyInGroups(messages.slice(0, index), owner, outcomes);
+      outcomes.push(await this.execute(messages[index], owner));
+      await this.applyInGroups(messages.slice(index + 1), owner, outcomes);
+    };
+    if (firstBad >= 0) return splitAt(firstBad);
+    const events = checked.flatMap((c) => (c.ok ? [c.event] : []));
+    try {
+      outcomes.push(...await this.deps.dataSource.transaction('READ COMMITTED', async (db) => {
+        const batch = this.disclosureBatch();
+        const group = await GroupContext.load(db, this.deps, this.deps.vault, events);
+        const applied: Outcome[] = [];
+        for (const [i, message] of messages.entries()) {
+          try {
+            applied.push(await this.apply(db, message, owner, events[i], batch, group));
+          } catch (error) {
+            throw new FailedAt(i, error);
+          }
+        }
+        await batch.flush(db);
+        return applied;
+      }));
+    } catch (error) {
+      if (!(error instanceof FailedAt)) throw error;
+      await splitAt(error.index);
+    }
+  }
+
+  /** The checks that need no database: the envelope, the schema, and whether this sender may publish this type. */
+  private check(message: InboundMessage, owner: Partner): { ok: true; event: KetenhubCloudEvent } | { ok: false; rejection: Rejection } {
+    const { contracts } = this.deps;
+    const decoded = decodeCloudEvent(message.value, contracts, {
+      maxBytes: this.deps.maxMessageBytes,
+      expectedSource: partnerSource(owner.id),
+    });
+    if (!decoded.ok) {
+      return { ok: false, rejection: { reason: decoded.reason, errors: decoded.errors, eventId: decoded.id, eventType: decoded.type } };
+    }
+    const event = decoded.event;
+    if (!contracts.publishersOf(event.type).includes(owner.role)) {
+      return {
+        ok: false,
+        rejection: {
+          reason: 'NIET_TOEGESTAAN', eventId: event.id, eventType: event.type,
+          errors: [{ pointer: '/type', keyword: 'ketenhub-publisher-role', message: `a partner with role ${owner.role} may not publish ${event.type}` }],
+        },
+      };
+    }
+    return { ok: true, event };
+  }
+
+  private disclosureBatch(): DisclosureBatch {
+    const { contracts, topics, region, outbox, audit, systemId } = this.deps;
+    return new DisclosureBatch({ contracts, topics, region, outbox, audit, systemId });
+  }
+
+  /** One event's effect; its disclosures go into `batch`, which the caller flushes before commit. */
+  private async apply(db: EntityManager, message: InboundMessage, owner: Partner, event: KetenhubCloudEvent, batch: DisclosureBatch, group: GroupContext): Promise<Outcome> {
+    const { families, inbox, region } = this.deps;
     const payloadSha256 = createHash('sha256').update(message.value ?? Buffer.alloc(0)).digest();
-    const seen = await inbox.payloadHashOf(db, event.source, event.id);
+    const seen = group.payloadHashOf(event.source, event.id);
     if (seen) {
       if (seen.equals(payloadSha256)) return { kind: 'duplicate', eventId: event.id };
       throw new Refused({
@@ -81,16 +172,18 @@ export class AcceptMessageUseCase {
       });
     }
 
-    const { familyId, personIdOf } = await this.resolveFamily(db, event);
-    const family = await families.lock(db, familyId);
+    const { familyId, personIdOf } = await this.resolveFamily(db, event, group);
+    const family = group.lockedFamily(familyId) ?? await families.lock(db, familyId);
     const municipality = readMunicipality(event.data) ?? family.municipality ?? undefined;
     if (municipality && !family.municipality) await families.setMunicipalityIfUnknown(db, familyId, municipality);
+    group.holds(familyId, family.municipality ?? municipality ?? null);
 
     const data = replaceBsns(event.data, personIdOf);
     await inbox.record(db, {
       source: event.source, eventId: event.id, type: event.type, occurredAt: event.time, familyId,
       topic: message.topic, partition: message.partition, offset: message.offset, payloadSha256, data,
     });
+    group.accepted(event.source, event.id, payloadSha256);
     const involvedBefore = await families.involved(db, familyId);
     await families.involve(db, familyId, owner.id, event.time, event.id);
     const consentProblem = await this.deps.consent.apply(db, { id: event.id, type: event.type, data }, familyId, owner.id);
@@ -99,7 +192,7 @@ export class AcceptMessageUseCase {
     const outcome = await this.deps.familyRecord.update(db, {
       familyId, sender: owner, involvedBefore, event: { id: event.id, type: event.type, time: event.time, data: data as Record<string, unknown> },
     });
-    const batch = new DisclosureBatch({ contracts: this.deps.contracts, topics, region, outbox, audit, systemId: this.deps.systemId });
+    const sizeBefore = batch.size;
     const forward = {
       type: event.type, time: event.time, data, familyId, causationId: event.id, actor: { partnerId: owner.id, role: owner.role },
       recipients: resolveRecipients(region, {
@@ -135,18 +228,18 @@ export class AcceptMessageUseCase {
         messageId: (recipient) => hubMessageId(event.source, event.id, hubEvent.type, recipient),
       });
     }
-    await batch.flush(db);
-    return { kind: 'accepted', eventId: event.id, type: event.type, familyId, deliveries: batch.size };
+    return { kind: 'accepted', eventId: event.id, type: event.type, familyId, deliveries: batch.size - sizeBefore };
   }
 
   /** Finds the family of the persons the event names; a BSN seen for the first time joins that family, or a new one. */
-  private async resolveFamily(db: EntityManager, event: KetenhubCloudEvent): Promise<{ familyId: string; personIdOf: (bsn: string) => string }> {
+  private async resolveFamily(db: EntityManager, event: KetenhubCloudEvent, group: GroupContext): Promise<{ familyId: string; personIdOf: (bsn: string) => string }> {
     const { families, vault } = this.deps;
     const refs = collectPersonRefs(event.data);
     const bsns = [...new Set(refs.flatMap((r) => ('bsn' in r ? [r.bsn] : [])))];
     const ids = [...new Set(refs.flatMap((r) => ('persoonId' in r ? [r.persoonId] : [])))];
     const hashes = new Map(bsns.map((bsn) => [bsn, vault.lookupHash(bsn)]));
-    const [byHash, byId] = await Promise.all([families.personsByHash(db, [...hashes.values()]), families.personsById(db, ids)]);
+    const byHash = [...hashes.values()].flatMap((hash) => group.personByHash(hash) ?? []);
+    const byId = ids.flatMap((id) => group.personById(id) ?? []);
     const unknownIds = ids.filter((id) => !byId.some((p) => p.id === id));
     if (unknownIds.length > 0) {
       throw new Refused({
@@ -165,6 +258,7 @@ export class AcceptMessageUseCase {
     if (familyId === undefined) {
       familyId = randomUUID();
       await families.create(db, familyId, readMunicipality(event.data) ?? null);
+      group.holds(familyId, readMunicipality(event.data) ?? null);
     }
     const personIds = new Map<string, string>();
     for (const [bsn, hash] of hashes) {
@@ -174,6 +268,7 @@ export class AcceptMessageUseCase {
       } else {
         const id = randomUUID();
         await families.addPerson(db, { id, familyId, bsnHash: hash, bsnEncrypted: vault.encrypt(bsn) });
+        group.addPerson({ id, familyId, bsnHash: hash });
         personIds.set(bsn, id);
       }
     }

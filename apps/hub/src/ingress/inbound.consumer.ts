@@ -3,18 +3,19 @@ import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import type { HubConfig } from '@ketenhub/config';
 import { Topics } from '@ketenhub/messaging';
-import type { Region } from '@ketenhub/routing';
+import type { Partner, Region } from '@ketenhub/routing';
 import { failpointAfterCommit, failpointBeforeApply } from '../failpoint';
-import { withoutParameters } from '../kafka-errors';
+import { withoutParametersError } from '../kafka-errors';
 import { MetricsService } from '../operations/metrics.service';
 import { OutboxRelay } from '../relay/outbox.relay';
 import { HUB_CONFIG, KAFKA, REGION } from '../tokens';
-import { AcceptMessageUseCase } from './accept-message.use-case';
+import { AcceptMessageUseCase, type BatchResult } from './accept-message.use-case';
 import type { Outcome } from './inbound-message';
 
 /**
- * Reads every partner's inbound topic, one message at a time per partition, hands each to the
- * use case, and commits the batch's offsets only after the use cases' transactions committed.
+ * Reads every partner's inbound topic, one partition at a time, hands the messages to the use case
+ * in groups of KAFKA_APPLY_BATCH_SIZE (one transaction per group), and commits the batch's offsets
+ * only after the transactions committed.
  */
 @Injectable()
 export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -22,8 +23,8 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
   private admin?: Admin;
   private lagTimer?: NodeJS.Timeout;
   private running = false;
-  /** Since when the same message keeps failing (a partition that does not move), if one does. */
-  private stalled?: { since: number; topic: string; partition: number; offset: string };
+  /** Per topic and partition: since when the same message keeps failing there (a partition that does not move). */
+  private readonly stalled = new Map<string, { since: number; topic: string; partition: number; offset: string }>();
 
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
@@ -42,7 +43,7 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
 
   /** A message that has failed to apply for ms or longer, holding its partition: what readiness reports. */
   stalledFor(ms: number): { topic: string; partition: number; offset: string; seconds: number } | undefined {
-    const stalled = this.stalled;
+    const stalled = [...this.stalled.values()].sort((a, b) => a.since - b.since)[0];
     if (!stalled || Date.now() - stalled.since < ms) return undefined;
     return { topic: stalled.topic, partition: stalled.partition, offset: stalled.offset, seconds: Math.round((Date.now() - stalled.since) / 1000) };
   }
@@ -63,24 +64,29 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      // Partitions in parallel, each in its own transactions: families are locked in id order
+      // per group, and a clash on a new person splits the group and retries (see executeBatch).
+      partitionsConsumedConcurrently: this.config.kafka.partitionsConcurrently,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const { topic, partition } = batch;
         let done: string | undefined;
         try {
-          for (const message of batch.messages) {
+          for (let at = 0; at < batch.messages.length;) {
             if (!isRunning() || isStale()) break;
-            let outcome: Outcome | undefined;
-            try {
-              outcome = await withoutParameters('could not apply an inbound message', () => this.handle(batch.topic, batch.partition, message));
-            } catch (error) {
-              const same = this.stalled?.topic === batch.topic && this.stalled.partition === batch.partition && this.stalled.offset === message.offset;
-              if (!same) this.stalled = { since: Date.now(), topic: batch.topic, partition: batch.partition, offset: message.offset };
-              throw error;
+            const group = batch.messages.slice(at, at + this.config.kafka.applyBatchSize);
+            const { outcomes, failure } = await this.handle(topic, partition, group);
+            for (const [i, outcome] of outcomes.entries()) {
+              failpointAfterCommit(this.config.failpoint, outcome.kind === 'accepted' ? outcome.eventId : undefined);
+              resolveOffset(group[i].offset);
+              done = group[i].offset;
             }
-            if (this.stalled?.topic === batch.topic && this.stalled.partition === batch.partition) this.stalled = undefined;
-            failpointAfterCommit(this.config.failpoint, outcome?.kind === 'accepted' ? outcome.eventId : undefined);
-            resolveOffset(message.offset);
-            done = message.offset;
+            if (failure !== undefined) {
+              const offset = group[outcomes.length].offset;
+              if (this.stalled.get(`${topic}:${partition}`)?.offset !== offset) this.stalled.set(`${topic}:${partition}`, { since: Date.now(), topic, partition, offset });
+              throw failure;
+            }
+            this.stalled.delete(`${topic}:${partition}`);
+            at += group.length;
             await heartbeat();
           }
         } finally {
@@ -90,8 +96,8 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
           // A commit that fails is not fatal either: the next batch's commit covers it, or the
           // messages are read again and answered as duplicates.
           if (done !== undefined) {
-            await this.consumer?.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(done) + 1n).toString() }])
-              .catch((error: unknown) => this.logger.warn({ err: error instanceof Error ? error.message : String(error), topic: batch.topic, partition: batch.partition }, 'could not commit consumed offsets; they will be read again'));
+            await this.consumer?.commitOffsets([{ topic, partition, offset: (BigInt(done) + 1n).toString() }])
+              .catch((error: unknown) => this.logger.warn({ err: error instanceof Error ? error.message : String(error), topic, partition }, 'could not commit consumed offsets; they will be read again'));
           }
         }
       },
@@ -104,20 +110,41 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
     this.logger.info({ topics: inbound.length, groupId: this.config.kafka.groupId }, 'consuming inbound topics');
   }
 
-  private async handle(topic: string, partition: number, message: KafkaMessage): Promise<Outcome | undefined> {
+  /** Applies a group of messages of one partition (see AcceptMessageUseCase.executeBatch), then counts and logs each outcome. */
+  private async handle(topic: string, partition: number, messages: KafkaMessage[]): Promise<BatchResult> {
     const ownerId = this.topics.ownerOfInbound(topic);
     const owner = ownerId ? this.region.partner(ownerId) : undefined;
     if (!owner) {
       // Subscribed topics come from the region, so this is a configuration change mid-flight.
-      this.logger.error({ topic, partition, offset: message.offset }, 'message on a topic with no partner in the region; left uncommitted');
-      throw new Error(`no partner owns ${topic}`);
+      this.logger.error({ topic, partition, offset: messages[0]?.offset }, 'message on a topic with no partner in the region; left uncommitted');
+      return { outcomes: [], failure: new Error(`no partner owns ${topic}`) };
     }
-    this.metrics.consumed.inc({ partner: owner.id });
-    failpointBeforeApply(this.config.failpoint, message.value);
-    const timer = this.metrics.processing.startTimer();
-    const outcome = await this.useCase.execute({ topic, partition, offset: message.offset, value: message.value }, owner);
-    timer({ outcome: outcome.kind });
-    const log = { partner: owner.id, topic, partition, offset: message.offset, correlationId: 'eventId' in outcome ? outcome.eventId : undefined };
+    this.metrics.consumed.inc({ partner: owner.id }, messages.length);
+    // A message the failpoint marks fails before anything of it is applied; the ones before it go through.
+    const failing = messages.findIndex((m) => {
+      try {
+        failpointBeforeApply(this.config.failpoint, m.value);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    const group = failing < 0 ? messages : messages.slice(0, failing);
+    const started = process.hrtime.bigint();
+    const result = await this.useCase.executeBatch(group.map((m) => ({ topic, partition, offset: m.offset, value: m.value })), owner);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    for (const [i, outcome] of result.outcomes.entries()) {
+      this.metrics.processing.observe({ outcome: outcome.kind }, seconds / Math.max(1, result.outcomes.length));
+      this.logOutcome(owner, topic, partition, group[i].offset, outcome);
+    }
+    if (result.outcomes.length > 0) this.relay.nudge();
+    if (result.failure !== undefined) return { outcomes: result.outcomes, failure: withoutParametersError('could not apply an inbound message', result.failure) };
+    if (failing >= 0) return { outcomes: result.outcomes, failure: new Error('failpoint fail-apply: this message cannot be applied') };
+    return result;
+  }
+
+  private logOutcome(owner: Partner, topic: string, partition: number, offset: string, outcome: Outcome): void {
+    const log = { partner: owner.id, topic, partition, offset, correlationId: 'eventId' in outcome ? outcome.eventId : undefined };
     switch (outcome.kind) {
       case 'accepted':
         this.metrics.accepted.inc({ partner: owner.id, type: outcome.type });
@@ -136,8 +163,6 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
         throw new Error(`unhandled outcome ${JSON.stringify(never)}`);
       }
     }
-    this.relay.nudge();
-    return outcome;
   }
 
   private async measureLag(topics: string[]): Promise<void> {
