@@ -20,6 +20,8 @@ export interface ChainEvent {
 export const TOEGANG = ['toegang-almere', 'toegang-dronten', 'toegang-lelystad', 'toegang-noordoostpolder', 'toegang-urk', 'toegang-zeewolde'];
 export const GEMEENTE = ['GM0034', 'GM0303', 'GM0995', 'GM0171', 'GM0184', 'GM0050'];
 export const STORY_LENGTH = 5;
+/** bsnOf gives 100,000 distinct BSNs; children take the first half, their parents the second. */
+export const MAX_FAMILIES = 50_000;
 
 /** A BSN that passes the elfproef, from a counter (never a real person's: the 99 range). */
 export function bsnOf(n: number): string {
@@ -31,8 +33,10 @@ export function bsnOf(n: number): string {
 
 /** The mix one family goes through; its first event creates the family. */
 export function familyStory(n: number): ChainEvent[] {
+  if (!Number.isInteger(n) || n < 0 || n >= MAX_FAMILIES) throw new Error(`family number ${n} is outside 0..${MAX_FAMILIES - 1}: its persons would share a BSN with another family's`);
   const child = bsnOf(n);
-  const parent = bsnOf(n + 5_000_000);
+  // bench.ts's bsnOf(n + 5_000_000) wraps around to the child's own BSN: the parent was the child.
+  const parent = bsnOf(n + MAX_FAMILIES);
   const m = n % TOEGANG.length;
   // A case reference rather than a BSN as the Kafka key: one key per family keeps its events in
   // order on each partner's topic, and keys are visible to anyone who may read the topic.
