@@ -22,7 +22,7 @@ function cleanRun(): VerifyInput {
     const at = `${topic}/${partition}`;
     const offset = offsets.get(at) ?? 0n;
     offsets.set(at, offset + 1n);
-    deliveries.push({ topic, partition, offset, messageId });
+    deliveries.push({ topic, partition, offset, messageId, causationId: messageId.split('->')[0] });
   };
   for (const family of [1, 2]) {
     const familyId = `family-${family}`;
@@ -40,8 +40,8 @@ function cleanRun(): VerifyInput {
   }
   outbox.push({ seq: ++seq, messageId: 'rejection-1', topic: 'outbound.toegang-almere', familyId: null });
   outbox.push({ seq: ++seq, messageId: 'deadletter-1', topic: 'ketenhub.deadletter', familyId: null });
-  deliver('outbound.toegang-almere', 0, 'rejection-1');
-  deliver('ketenhub.deadletter', 0, 'deadletter-1');
+  deliveries.push({ topic: 'outbound.toegang-almere', partition: 0, offset: 0n, messageId: 'rejection-1', causationId: 'unknown-event' });
+  deliveries.push({ topic: 'ketenhub.deadletter', partition: 0, offset: 0n, messageId: 'deadletter-1', causationId: null });
   audit.push({ seq: 1n, action: 'CONFIG_CHANGE', outcome: 'SUCCESS', messageId: null });
   audit.push({ seq: 2n, action: 'DISCLOSE', outcome: 'REFUSED', messageId: null });
   return { accepted, inbox, outbox, deliveries, audit, chain: { ok: true } };
@@ -113,7 +113,7 @@ describe('the fault run verifier', () => {
     expect(verify(rejection).problems[0].detail).toContain('is not a disclosure');
 
     const stray = cleanRun();
-    stray.deliveries.push({ topic: 'outbound.samen-veilig', partition: 2, offset: 0n, messageId: 'not-in-outbox' });
+    stray.deliveries.push({ topic: 'outbound.samen-veilig', partition: 2, offset: 0n, messageId: 'not-in-outbox', causationId: null });
     expect(counts(stray)).toEqual({ ...zero, auditMismatches: 1 });
   });
 
@@ -153,6 +153,36 @@ describe('the fault run verifier', () => {
     const vt = across.inbox.find((r) => r.eventId === 'event-1-1')!;
     vt.receivedAtUs = 0n;
     expect(counts(across)).toEqual(zero);
+  });
+
+  it('with an oracle, counts a message an undisturbed hub sent that never arrived as lost, and one it did not send as unexpected', () => {
+    const oracleOf = (run: VerifyInput) => {
+      const expected = new Map<string, Set<string>>();
+      for (const m of run.outbox.filter((o) => o.familyId !== null)) {
+        const cause = m.messageId.split('->')[0];
+        expected.set(cause, (expected.get(cause) ?? new Set()).add(m.messageId));
+      }
+      return expected;
+    };
+    const agrees = cleanRun();
+    agrees.oracle = oracleOf(agrees);
+    expect(counts(agrees)).toEqual(zero);
+    expect(verify(agrees).oracle).toEqual({ events: 6, missing: 0, unexpected: 0 });
+
+    // The hub under faults never wrote one message that the undisturbed hub wrote: nothing else notices.
+    const forgot = cleanRun();
+    forgot.oracle = oracleOf(forgot);
+    forgot.outbox = forgot.outbox.filter((m) => m.messageId !== 'event-2-3->outbound.rvdk-flevoland');
+    forgot.audit = forgot.audit.filter((r) => r.messageId !== 'event-2-3->outbound.rvdk-flevoland');
+    forgot.deliveries = forgot.deliveries.filter((d) => d.messageId !== 'event-2-3->outbound.rvdk-flevoland');
+    expect(counts(forgot)).toEqual({ ...zero, lost: 1 });
+    expect(verify(forgot).problems).toEqual([{ kind: 'ORACLE_MISSING', detail: expect.stringContaining('event event-2-3 from urn:ketenhub:partner:toegang-almere: message event-2-3->outbound.rvdk-flevoland') }]);
+
+    const extra = cleanRun();
+    extra.oracle = oracleOf(extra);
+    extra.oracle.get('event-1-1')!.delete('event-1-1->outbound.samen-veilig');
+    expect(counts(extra)).toEqual(zero);
+    expect(verify(extra).oracle).toEqual({ events: 6, missing: 0, unexpected: 1 });
   });
 
   it('keeps only the first problems, but counts all of them', () => {

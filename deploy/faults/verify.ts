@@ -38,6 +38,8 @@ export interface Delivery {
   offset: bigint;
   /** The ketenhub-message-id header (the CloudEvent id for the hub's own messages). */
   messageId: string | null;
+  /** The CloudEvent's causationid: the event that caused the message (none on a dead letter). */
+  causationId: string | null;
 }
 
 export interface AuditRow {
@@ -55,9 +57,14 @@ export interface VerifyInput {
   audit: AuditRow[];
   /** What verifyAuditChain answered. */
   chain: { ok: true } | { ok: false; detail: string };
+  /**
+   * Per accepted event id, the message ids an undisturbed hub wrote for it, given the same events
+   * in the same order per family (oracle.ts); absent when no oracle ran.
+   */
+  oracle?: Map<string, Set<string>>;
 }
 
-export type ProblemKind = 'LOST_EVENT' | 'LOST_MESSAGE' | 'AUDIT_MISMATCH' | 'AUDIT_CHAIN' | 'ORDER_DELIVERY' | 'ORDER_ACCEPTANCE';
+export type ProblemKind = 'LOST_EVENT' | 'LOST_MESSAGE' | 'AUDIT_MISMATCH' | 'AUDIT_CHAIN' | 'ORDER_DELIVERY' | 'ORDER_ACCEPTANCE' | 'ORACLE_MISSING' | 'ORACLE_UNEXPECTED';
 
 export interface Problem {
   kind: ProblemKind;
@@ -66,6 +73,7 @@ export interface Problem {
 
 export interface Verdict {
   accepted: number;
+  /** Acknowledged events not accepted, outbox messages not delivered, and messages the oracle expected but that never arrived. */
   lost: number;
   duplicateDeliveries: number;
   auditMismatches: number;
@@ -74,6 +82,8 @@ export interface Verdict {
   deliveries: number;
   messages: number;
   disclosures: number;
+  /** With an oracle: events compared, and messages that arrived although an undisturbed hub did not send them. */
+  oracle?: { events: number; missing: number; unexpected: number };
   /** The first `maxProblems` problems, in the order the checks found them. */
   problems: Problem[];
 }
@@ -85,14 +95,15 @@ export function verify(input: VerifyInput, maxProblems = 20): Verdict {
   const report = (kind: ProblemKind, detail: string) => {
     if (problems.length < maxProblems) problems.push({ kind, detail });
   };
-  const lost = lostEvents(input, report) + lostMessages(input, report);
+  const oracle = input.oracle ? compareWithOracle(input, input.oracle, report) : undefined;
+  const lost = lostEvents(input, report) + lostMessages(input, report) + (oracle?.missing ?? 0);
   const duplicateDeliveries = duplicates(input.deliveries);
   const auditMismatches = auditCheck(input, report);
   const orderViolations = deliveryOrder(input, report) + acceptanceOrder(input, report);
   return {
     accepted: input.accepted.length, lost, duplicateDeliveries, auditMismatches, orderViolations,
     deliveries: input.deliveries.length, messages: input.outbox.length,
-    disclosures: input.outbox.filter((m) => m.familyId !== null).length, problems,
+    disclosures: input.outbox.filter((m) => m.familyId !== null).length, ...(oracle ? { oracle } : {}), problems,
   };
 }
 
@@ -106,6 +117,40 @@ function lostEvents(input: VerifyInput, report: (kind: ProblemKind, detail: stri
     report('LOST_EVENT', `event ${e.eventId} from ${e.source} was acknowledged on ${e.topic} (key ${e.key}) but is not in the inbox`);
   }
   return lost;
+}
+
+/**
+ * Per accepted event, the messages that arrived because of it against those an undisturbed hub
+ * wrote: one it wrote that never arrived is lost; one that arrived but it did not write is unexpected.
+ */
+function compareWithOracle(input: VerifyInput, oracle: Map<string, Set<string>>, report: (kind: ProblemKind, detail: string) => void): { events: number; missing: number; unexpected: number } {
+  const arrived = new Map<string, Set<string>>();
+  for (const d of input.deliveries) {
+    if (d.causationId === null || d.messageId === null) continue;
+    arrived.set(d.causationId, (arrived.get(d.causationId) ?? new Set()).add(d.messageId));
+  }
+  const inbox = new Set(input.inbox.map((r) => eventKey(r.source, r.eventId)));
+  let events = 0;
+  let missing = 0;
+  let unexpected = 0;
+  for (const e of input.accepted) {
+    // An event the hub never accepted is lost already, and the oracle was not given it.
+    if (!inbox.has(eventKey(e.source, e.eventId))) continue;
+    events++;
+    const expected = oracle.get(e.eventId) ?? new Set<string>();
+    const got = arrived.get(e.eventId) ?? new Set<string>();
+    for (const id of expected) {
+      if (got.has(id)) continue;
+      missing++;
+      report('ORACLE_MISSING', `event ${e.eventId} from ${e.source}: message ${id} that an undisturbed hub sent for it never arrived`);
+    }
+    for (const id of got) {
+      if (expected.has(id)) continue;
+      unexpected++;
+      report('ORACLE_UNEXPECTED', `event ${e.eventId} from ${e.source}: message ${id} arrived, but an undisturbed hub did not send it`);
+    }
+  }
+  return { events, missing, unexpected };
 }
 
 /** Every message the hub wrote to its outbox must have arrived, at least once, on its topic. */
