@@ -242,7 +242,7 @@ const RECOVERY_MS = 120_000;
 
 async function inject(fault: Fault, c: FaultContext): Promise<void> {
   if (fault.kind === 'kill') {
-    const wasReady = await c.hub.waitReady(0).then(() => 'running', () => 'still booting');
+    const wasReady = await c.hub.waitReady(0).then(() => 'running', () => 'not ready yet: booting or joining the consumer group');
     await c.hub.killAndRestart();
     say(`SIGKILLed the hub (${wasReady}); run ${c.hub.runs} starting (${c.elapsed()})`);
     return;
