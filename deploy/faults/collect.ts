@@ -14,8 +14,10 @@ export async function readDatabase(databaseUrl: string): Promise<Omit<VerifyInpu
   try {
     const inbox: InboxRow[] = (await db.query(
       // received_at is the accepting transaction's start, to the microsecond.
-      `SELECT source, event_id, (extract(epoch FROM received_at) * 1000000)::bigint::text AS us FROM inbox`,
-    )).map((r: { source: string; event_id: string; us: string }) => ({ source: r.source, eventId: r.event_id, receivedAtUs: BigInt(r.us) }));
+      `SELECT source, event_id, (extract(epoch FROM received_at) * 1000000)::bigint::text AS us, kafka_offset::text AS kafka_offset FROM inbox`,
+    )).map((r: { source: string; event_id: string; us: string; kafka_offset: string }) => ({
+      source: r.source, eventId: r.event_id, receivedAtUs: BigInt(r.us), offset: BigInt(r.kafka_offset),
+    }));
     const outbox: OutboxRow[] = (await db.query('SELECT seq::text AS seq, message_id, topic, family_id FROM outbox'))
       .map((r: { seq: string; message_id: string; topic: string; family_id: string | null }) => ({ seq: BigInt(r.seq), messageId: r.message_id, topic: r.topic, familyId: r.family_id }));
     const audit: AuditRow[] = (await db.query('SELECT seq::text AS seq, action, outcome, message_id FROM audit_log'))

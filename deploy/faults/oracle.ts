@@ -6,13 +6,16 @@
  * their order, so the undisturbed hub must write, per event, the very message ids the disturbed
  * one should have delivered. Families are independent, so only the order within a family is kept:
  * round k carries every family's k-th event and the next round waits until the round is accepted.
+ * The order is read from the inbox (acceptedBefore), which holds while the hub under faults applies
+ * one partition at a time, as it does by default; with partitions applied concurrently a family's
+ * events from two partners could be applied in another order than their transactions started.
  */
 import * as path from 'node:path';
 import { Kafka, Partitioners } from 'kafkajs';
 import { Client } from 'pg';
 import type { ChainEvent } from '../bench/chain-mix';
 import { hubEnv, HubSupervisor } from './hub-process';
-import type { InboxRow } from './verify';
+import { acceptedBefore, type InboxRow } from './verify';
 
 export interface OracleResult {
   /** Per causing event id, the ids of the messages the undisturbed hub wrote for it. */
@@ -77,7 +80,7 @@ export async function runOracle(options: {
 
 /** Round k holds every family's k-th event in the order the hub under faults accepted them. */
 export function roundsInAcceptanceOrder(events: ChainEvent[], acceptedAt: InboxRow[]): ChainEvent[][] {
-  const at = new Map(acceptedAt.map((r) => [r.eventId, r.receivedAtUs]));
+  const at = new Map(acceptedAt.map((r) => [r.eventId, r]));
   const families = new Map<number, ChainEvent[]>();
   for (const e of events) {
     if (!at.has(e.event.id)) continue;
@@ -85,7 +88,7 @@ export function roundsInAcceptanceOrder(events: ChainEvent[], acceptedAt: InboxR
   }
   const rounds: ChainEvent[][] = [];
   for (const list of families.values()) {
-    list.sort((a, b) => (at.get(a.event.id)! < at.get(b.event.id)! ? -1 : 1));
+    list.sort((a, b) => (acceptedBefore(at.get(a.event.id)!, at.get(b.event.id)!) ? -1 : 1));
     list.forEach((e, k) => (rounds[k] ??= []).push(e));
   }
   return rounds;

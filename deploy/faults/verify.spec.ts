@@ -29,7 +29,7 @@ function cleanRun(): VerifyInput {
     for (const [source, topic] of [[TOEGANG, 'inbound.toegang-almere'], [VT, 'inbound.veilig-thuis-flevoland'], [TOEGANG, 'inbound.toegang-almere']]) {
       const eventId = `event-${family}-${produced}`;
       accepted.push({ source, eventId, topic, key: `gezin-${family}`, producedSeq: produced++ });
-      inbox.push({ source, eventId, receivedAtUs: (received += 1000n) });
+      inbox.push({ source, eventId, receivedAtUs: (received += 1000n), offset: BigInt(produced) });
       for (const recipient of ['outbound.rvdk-flevoland', 'outbound.samen-veilig']) {
         const messageId = `${eventId}->${recipient}`;
         outbox.push({ seq: ++seq, messageId, topic: recipient, familyId });
@@ -147,6 +147,11 @@ describe('the fault run verifier', () => {
     [first.receivedAtUs, third.receivedAtUs] = [third.receivedAtUs, first.receivedAtUs];
     expect(counts(run)).toEqual({ ...zero, orderViolations: 1 });
     expect(verify(run).problems[0]).toEqual({ kind: 'ORDER_ACCEPTANCE', detail: expect.stringContaining('event event-1-2 (produced #2) was accepted before event-1-0 (produced #0)') });
+
+    // Group commit: one transaction accepted both, in offset order.
+    const together = cleanRun();
+    together.inbox.find((r) => r.eventId === 'event-1-2')!.receivedAtUs = together.inbox.find((r) => r.eventId === 'event-1-0')!.receivedAtUs;
+    expect(counts(together)).toEqual(zero);
 
     // Another topic or key is another stream: no order is promised between them.
     const across = cleanRun();

@@ -21,6 +21,20 @@ export interface InboxRow {
   eventId: string;
   /** When the hub's transaction accepted it, in microseconds since the epoch. */
   receivedAtUs: bigint;
+  /**
+   * Its offset on the inbound partition it was read from. One transaction may accept several
+   * events of a partition (group commit), all with the same received_at, in offset order.
+   */
+  offset: bigint;
+}
+
+/**
+ * Which of two inbox rows of one partition the hub accepted first: by transaction, then by offset
+ * within one. Across partitions this is the transactions' start order, which is the order of
+ * acceptance as long as the hub applies one partition at a time (KAFKA_PARTITIONS_CONCURRENTLY=1).
+ */
+export function acceptedBefore(a: InboxRow, b: InboxRow): boolean {
+  return a.receivedAtUs < b.receivedAtUs || (a.receivedAtUs === b.receivedAtUs && a.offset < b.offset);
 }
 
 export interface OutboxRow {
@@ -256,7 +270,7 @@ function deliveryOrder(input: VerifyInput, report: (kind: ProblemKind, detail: s
  * Events that were never accepted are counted as lost, not here.
  */
 function acceptanceOrder(input: VerifyInput, report: (kind: ProblemKind, detail: string) => void): number {
-  const receivedAt = new Map(input.inbox.map((r) => [eventKey(r.source, r.eventId), r.receivedAtUs]));
+  const inbox = new Map(input.inbox.map((r) => [eventKey(r.source, r.eventId), r]));
   const streams = new Map<string, AcceptedEvent[]>();
   for (const e of input.accepted) {
     const stream = `${e.topic}\u0000${e.key}`;
@@ -267,15 +281,15 @@ function acceptanceOrder(input: VerifyInput, report: (kind: ProblemKind, detail:
   let violations = 0;
   for (const events of streams.values()) {
     events.sort((a, b) => a.producedSeq - b.producedSeq);
-    let latest: { at: bigint; event: AcceptedEvent } | undefined;
+    let latest: { at: InboxRow; event: AcceptedEvent } | undefined;
     for (const e of events) {
-      const at = receivedAt.get(eventKey(e.source, e.eventId));
+      const at = inbox.get(eventKey(e.source, e.eventId));
       if (at === undefined) continue;
-      if (latest && at < latest.at) {
+      if (latest && acceptedBefore(at, latest.at)) {
         violations++;
         report('ORDER_ACCEPTANCE', `${e.topic} key ${e.key}: event ${e.eventId} (produced #${e.producedSeq}) was accepted before ${latest.event.eventId} (produced #${latest.event.producedSeq})`);
       }
-      if (!latest || at > latest.at) latest = { at, event: e };
+      if (!latest || acceptedBefore(latest.at, at)) latest = { at, event: e };
     }
   }
   return violations;
