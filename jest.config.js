@@ -13,7 +13,7 @@ module.exports = {
     {
       displayName: 'unit',
       testEnvironment: 'node',
-      roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/scripts'],
+      roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/scripts', '<rootDir>/deploy'],
       testMatch: ['**/*.spec.ts'],
       moduleNameMapper,
       transform,

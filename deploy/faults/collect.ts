@@ -1,0 +1,105 @@
+/**
+ * Reads what the verifier judges: the hub's inbox, outbox and audit trail (with the chain check
+ * the hub's own `audit:verify` runs), and every message on the hub's outgoing topics, read from the
+ * beginning by a consumer group of its own.
+ */
+import type { Kafka } from 'kafkajs';
+import type { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import { verifyAuditChain } from '@ketenhub/persistence';
+import type { AuditRow, Delivery, InboxRow, OutboxRow, VerifyInput } from './verify';
+
+export async function readDatabase(databaseUrl: string): Promise<Omit<VerifyInput, 'accepted' | 'deliveries'>> {
+  const db = await new DataSource({ type: 'postgres', url: databaseUrl }).initialize();
+  try {
+    const inbox: InboxRow[] = (await db.query(
+      // received_at is the accepting transaction's start, to the microsecond.
+      `SELECT source, event_id, (extract(epoch FROM received_at) * 1000000)::bigint::text AS us, kafka_offset::text AS kafka_offset FROM inbox`,
+    )).map((r: { source: string; event_id: string; us: string; kafka_offset: string }) => ({
+      source: r.source, eventId: r.event_id, receivedAtUs: BigInt(r.us), offset: BigInt(r.kafka_offset),
+    }));
+    const outbox: OutboxRow[] = (await db.query('SELECT seq::text AS seq, message_id, topic, family_id FROM outbox'))
+      .map((r: { seq: string; message_id: string; topic: string; family_id: string | null }) => ({ seq: BigInt(r.seq), messageId: r.message_id, topic: r.topic, familyId: r.family_id }));
+    const audit: AuditRow[] = (await db.query('SELECT seq::text AS seq, action, outcome, message_id FROM audit_log'))
+      .map((r: { seq: string; action: string; outcome: string; message_id: string | null }) => ({ seq: BigInt(r.seq), action: r.action, outcome: r.outcome, messageId: r.message_id }));
+    const check = await verifyAuditChain(db.manager);
+    return { inbox, outbox, audit, chain: check.ok ? { ok: true } : { ok: false, detail: `${check.problem} at record ${check.firstBadSeq}: ${check.detail}` } };
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** What the drain waits for: how far the hub is with the events that were acknowledged. */
+export async function drainState(db: Pool, accepted: Set<string>): Promise<{ missing: number; backlog: number; inbox: number; outbox: number }> {
+  const ids = (await db.query<{ event_id: string }>('SELECT event_id FROM inbox')).rows;
+  const present = new Set(ids.map((r) => r.event_id));
+  let missing = 0;
+  for (const id of accepted) if (!present.has(id)) missing++;
+  const [{ backlog, outbox }] = (await db.query<{ backlog: number; outbox: number }>(
+    'SELECT count(*) FILTER (WHERE published_at IS NULL)::int AS backlog, count(*)::int AS outbox FROM outbox')).rows;
+  return { missing, backlog, inbox: ids.length, outbox };
+}
+
+/**
+ * Every message on the outbound topics and the dead-letter topic, each partition read up to the
+ * end it had when reading began (the hub is stopped by then, so that is everything).
+ */
+export async function readTopics(kafka: Kafka, prefix: string, timeoutMs: number): Promise<Delivery[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map<string, bigint>();
+  let topics: string[];
+  try {
+    topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}outbound.`) || t === `${prefix}ketenhub.deadletter`);
+    for (const topic of topics) {
+      for (const p of await admin.fetchTopicOffsets(topic)) {
+        if (BigInt(p.high) > BigInt(p.low)) ends.set(`${topic}/${p.partition}`, BigInt(p.high));
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  const deliveries: Delivery[] = [];
+  if (ends.size === 0) return deliveries;
+  const consumer = kafka.consumer({ groupId: `${prefix}faults-verifier-${Date.now()}`, maxWaitTimeInMs: 200 });
+  const remaining = new Set(ends.keys());
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.run({
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) {
+          const header = m.headers?.['ketenhub-message-id'];
+          const event = parsed(m.value);
+          deliveries.push({
+            topic: batch.topic, partition: batch.partition, offset: BigInt(m.offset),
+            messageId: header === undefined ? stringOr(event?.id) : String(Array.isArray(header) ? header[0] : header),
+            causationId: stringOr(event?.causationid),
+          });
+          const at = `${batch.topic}/${batch.partition}`;
+          if (BigInt(m.offset) + 1n >= (ends.get(at) ?? 0n)) remaining.delete(at);
+        }
+      },
+    });
+    const deadline = Date.now() + timeoutMs;
+    while (remaining.size > 0) {
+      if (Date.now() > deadline) throw new Error(`could not read the outbound topics to their end within ${timeoutMs} ms; not reached: ${[...remaining].slice(0, 5).join(', ')}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await consumer.disconnect();
+  }
+  return deliveries;
+}
+
+/** The message as a CloudEvent in structured mode, if it is JSON (a dead letter may be anything). */
+function parsed(value: Buffer | null): Record<string, unknown> | undefined {
+  try {
+    const event: unknown = JSON.parse(value?.toString('utf8') ?? 'null');
+    return typeof event === 'object' && event !== null ? (event as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const stringOr = (value: unknown): string | null => (typeof value === 'string' ? value : null);

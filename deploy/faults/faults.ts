@@ -1,0 +1,335 @@
+/**
+ * `npm run faults [-- --kills 10 --families 1200 --rate 25 --minutes 15 --seed N --keep --no-oracle]`
+ *
+ * The hub under load and under faults, then a verdict on what it did with every event:
+ *   1. a Kafka broker and a PostgreSQL of its own, with data kept across restarts, in a temp folder;
+ *   2. the hub as its own process (Flevoland region) and the chain mix produced to the partners'
+ *      inbound topics at a steady rate; an event counts once its produce was acknowledged;
+ *   3. meanwhile, at random moments: the hub SIGKILLed (and started again) `--kills` times, the
+ *      broker stopped and started again once, PostgreSQL stopped and started again once, each while
+ *      the hub runs (it must recover by itself);
+ *   4. the hub drains (every acknowledged event in its inbox, its outbox sent), is stopped, and the
+ *      verifier (verify.ts) judges the inbox, outbox, audit trail and every message on the topics;
+ *   5. unless `--no-oracle`, an undisturbed second hub is given the same events in the same order
+ *      per family (oracle.ts); every message it writes must have arrived from the first.
+ * Progress goes to stderr; the last stdout line is
+ * `runs=… accepted=… lost=… duplicateDeliveries=… auditMismatches=… orderViolations=…`.
+ * Exit 0 when nothing was lost, mis-audited or out of order and the hub recovered by itself from
+ * every outage (resumed within two minutes, never exited on its own) and delivered nothing the
+ * oracle did not; 1 otherwise; 2 on a usage
+ * error; 3 when the run did not finish within `--minutes` (everything is stopped then).
+ * Everything listens on loopback only; the temp folder is removed at the end unless `--keep`.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { Pool } from 'pg';
+import { interleavedMix, MAX_FAMILIES } from '../bench/chain-mix';
+import { startKafka, type RunningKafka } from '../local/kafka';
+import { startPostgres, type RunningPostgres } from '../local/postgres';
+import { freePort } from '../local/process-util';
+import { drainState, readDatabase, readTopics } from './collect';
+import { hubEnv, HubSupervisor } from './hub-process';
+import { runOracle } from './oracle';
+import { Load } from './load';
+import { verify } from './verify';
+
+interface Options { kills: number; families: number; rate: number; minutes: number; seed: number; keep: boolean; oracle: boolean }
+
+class UsageError extends Error {}
+
+function options(args: string[]): Options {
+  const known = new Set(['--kills', '--families', '--rate', '--minutes', '--seed', '--keep', '--no-oracle']);
+  const unknown = args.filter((a) => a.startsWith('--') && !known.has(a));
+  if (unknown.length > 0) throw new UsageError(`unknown option ${unknown.join(', ')}; known: ${[...known].join(' ')}`);
+  const value = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
+    const i = args.indexOf(`--${name}`);
+    if (i < 0) return fallback;
+    const n = Number(args[i + 1]);
+    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not '${args[i + 1] ?? ''}'`);
+    return n;
+  };
+  return {
+    kills: value('kills', 10, 0), families: value('families', 1200, 1, MAX_FAMILIES), rate: value('rate', 25, 1), minutes: value('minutes', 15, 1),
+    seed: value('seed', Math.floor(Math.random() * 2 ** 31), 0), keep: args.includes('--keep'), oracle: !args.includes('--no-oracle'),
+  };
+}
+
+const say = (line: string) => process.stderr.write(`[faults] ${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A small seeded generator (mulberry32): the same --seed gives the same fault schedule. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type FaultKind = 'kill' | 'broker' | 'postgres';
+interface Fault { atMs: number; kind: FaultKind; downMs: number }
+
+/** Random moments within the load, in a random order of kinds; a fault waits for the one before it. */
+function schedule(kills: number, loadMs: number, random: () => number): Fault[] {
+  const kinds: FaultKind[] = [...Array<FaultKind>(kills).fill('kill'), 'broker', 'postgres'];
+  for (let i = kinds.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [kinds[i], kinds[j]] = [kinds[j], kinds[i]];
+  }
+  const from = 5_000;
+  const to = Math.max(from + 1_000, loadMs - 10_000);
+  const times = kinds.map(() => from + random() * (to - from)).sort((a, b) => a - b);
+  return kinds.map((kind, i) => ({ atMs: times[i], kind, downMs: 4_000 + Math.round(random() * 8_000) }));
+}
+
+interface Services {
+  kafka: RunningKafka;
+  postgres: RunningPostgres;
+}
+
+async function main(): Promise<number> {
+  const opts = options(process.argv.slice(2));
+  const started = Date.now();
+  const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
+  let phase = 'start';
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ketenhub-faults-'));
+  // PostgreSQL runs as the `postgres` user and must be able to reach its data folder.
+  fs.chmodSync(work, 0o755);
+  say(`kills=${opts.kills} families=${opts.families} (${opts.families * 5} events) rate=${opts.rate}/s bound=${opts.minutes} min seed=${opts.seed}; data in ${work}`);
+
+  let services: Partial<Services> = {};
+  let hub: HubSupervisor | undefined;
+  let load: Load | undefined;
+  let pool: Pool | undefined;
+  const stopEverything = async () => {
+    load?.stop();
+    hub?.killNow();
+    await pool?.end().catch(() => undefined);
+    await Promise.race([Promise.allSettled([services.kafka?.stop(), services.postgres?.stop()]), sleep(40_000)]);
+    await hub?.close();
+    if (opts.keep) say(`kept ${work} (hub.log, broker.log, PostgreSQL's log and data)`);
+    else fs.rmSync(work, { recursive: true, force: true });
+  };
+  const abort = (why: string, code: number) => {
+    say(`${why} (phase ${phase}, after ${elapsed()}); stopping everything`);
+    if (hub) say(`the hub's last lines:\n${hub.lastLines(20).join('\n')}`);
+    void stopEverything().finally(() => process.exit(code));
+  };
+  const bound = setTimeout(() => abort(`not finished within the bound of ${opts.minutes} min`, 3), opts.minutes * 60_000);
+  process.once('SIGINT', () => abort('interrupted', 130));
+  process.once('SIGTERM', () => abort('terminated', 143));
+
+  try {
+    // 1. Services with data that survives their restarts, on fixed loopback ports.
+    const kafkaPort = await freePort();
+    const postgresPort = await freePort();
+    const startBroker = () => startKafka({ dataDir: path.join(work, 'kafka'), port: kafkaPort });
+    const startDatabase = () => startPostgres({ dataDir: path.join(work, 'pgdata'), database: 'ketenhub', port: postgresPort, persistent: true });
+    const [kafka, postgres] = await Promise.all([startBroker(), startDatabase()]);
+    services = { kafka, postgres };
+    say(`Kafka ${kafka.version} at ${kafka.brokers}; PostgreSQL ${postgres.version} on port ${postgresPort} (${elapsed()})`);
+
+    // 2. The hub and the load.
+    const prefix = 'faults.';
+    hub = new HubSupervisor(hubEnv({ brokers: kafka.brokers, databaseUrl: postgres.url, prefix }), path.join(work, 'hub.log'), say);
+    hub.start();
+    await hub.waitReady(120_000);
+    say(`hub ready (${elapsed()}); its topics exist, the load starts`);
+    pool = new Pool({ connectionString: postgres.url, max: 2, connectionTimeoutMillis: 3_000 });
+    pool.on('error', () => undefined);
+    const client = new Kafka({ clientId: 'ketenhub-faults', brokers: [kafka.brokers], logLevel: logLevel.NOTHING });
+    const mix = interleavedMix(opts.families);
+    load = new Load(client, prefix, mix, opts.rate, say);
+    phase = 'load';
+    const loading = load.run();
+    const progress = async () => {
+      const db = await pool!.query<{ inbox: number; backlog: number }>(
+        'SELECT (SELECT count(*)::int FROM inbox) AS inbox, (SELECT count(*)::int FROM outbox WHERE published_at IS NULL) AS backlog')
+        .then((r) => r.rows[0], () => undefined);
+      say(`${phase} ${elapsed()}: hub runs=${hub!.runs} kills=${hub!.kills}/${opts.kills} sent=${load!.sent}/${mix.length} acknowledged=${load!.accepted.length} `
+        + `inbox=${db?.inbox ?? '? (database away)'} outboxBacklog=${db?.backlog ?? '?'}`);
+    };
+    const ticker = setInterval(() => void progress(), 5_000);
+
+    // 3. Faults at random moments during the load.
+    const random = seeded(opts.seed);
+    const loadStart = Date.now();
+    const loadMs = (mix.length / opts.rate) * 1000;
+    const context: FaultContext = { hub, services: services as Services, startBroker, startDatabase, pool, load, elapsed, unrecovered: [] };
+    let lastFaultEnd = 0;
+    for (const fault of schedule(opts.kills, loadMs, random)) {
+      // At least a few seconds after the fault before it, so that no kill lands on a process not yet started.
+      const wait = Math.max(loadStart + fault.atMs, lastFaultEnd + 3_000) - Date.now();
+      if (wait > 0) await sleep(wait);
+      await inject(fault, context);
+      lastFaultEnd = Date.now();
+    }
+    phase = 'load (faults done)';
+    await loading;
+    say(`load done: ${load.accepted.length} of ${mix.length} events acknowledged, ${load.failedSends} sends repeated (${elapsed()})`);
+
+    // 4. Drain, stop, verify.
+    phase = 'drain';
+    const drained = await drain(hub, pool, new Set(load.accepted.map((e) => e.eventId)), started + opts.minutes * 60_000 - 120_000);
+    clearInterval(ticker);
+    phase = 'verify';
+    await hub.stop();
+    await pool.end();
+    pool = undefined;
+    const database = await readDatabase(services.postgres!.url);
+    const deliveries = await readTopics(client, prefix, 120_000);
+    let oracle: Map<string, Set<string>> | undefined;
+    if (opts.oracle) {
+      phase = 'oracle';
+      const acknowledged = new Set(load.accepted.map((e) => e.eventId));
+      const result = await runOracle({
+        kafka: client, brokers: services.kafka!.brokers, adminDatabaseUrl: services.postgres!.url, workDir: work,
+        events: mix.filter((e) => acknowledged.has(e.event.id)), acceptedAt: database.inbox, until: started + opts.minutes * 60_000 - 30_000, say,
+      });
+      oracle = result.expected;
+    }
+    const verdict = verify({ ...database, accepted: load.accepted, deliveries, ...(oracle ? { oracle } : {}) });
+    say(`verdict after ${elapsed()}: ${verdict.accepted} events acknowledged, ${database.inbox.length} in the inbox; ${verdict.messages} outbox messages `
+      + `(${verdict.disclosures} disclosures), ${verdict.deliveries} copies read from the topics; ${database.audit.length} audit records, chain ${database.chain.ok ? 'verifies' : 'BROKEN'}`);
+    say(`faults: ${hub.kills} kills, broker and PostgreSQL restarted once each, ${hub.runs} hub runs, ${hub.unexpectedExits.length} exits the hub made by itself`);
+    for (const what of context.unrecovered) say(`  NOT RECOVERED: ${what}`);
+    if (verdict.oracle) {
+      say(`oracle (an undisturbed hub given the same events in the same order per family): ${verdict.oracle.events} events compared, `
+        + `${verdict.oracle.missing} expected messages missing (counted as lost), ${verdict.oracle.unexpected} messages it did not send`);
+    }
+    if (!drained) say('the hub did not drain before the bound: events not in the inbox and messages not sent count as lost');
+    for (const exit of hub.unexpectedExits) say(`  the hub exited by itself: run ${exit.run}, code ${exit.code}, signal ${exit.signal} (see hub.log)`);
+    for (const problem of verdict.problems) say(`  ${problem.kind}: ${problem.detail}`);
+    // A hub that needed to be started again, or did not resume after an outage, did not recover by itself.
+    const failed = verdict.lost > 0 || verdict.auditMismatches > 0 || verdict.orderViolations > 0
+      || hub.unexpectedExits.length > 0 || context.unrecovered.length > 0 || (verdict.oracle?.unexpected ?? 0) > 0;
+    if (failed) say(`the hub's last lines:\n${hub.lastLines(30).join('\n')}`);
+    clearTimeout(bound);
+    phase = 'stop';
+    await stopEverything();
+    process.stdout.write(`runs=${hub.runs} accepted=${verdict.accepted} lost=${verdict.lost} duplicateDeliveries=${verdict.duplicateDeliveries} `
+      + `auditMismatches=${verdict.auditMismatches} orderViolations=${verdict.orderViolations}\n`);
+    say(`done in ${elapsed()}`);
+    return failed ? 1 : 0;
+  } catch (error) {
+    clearTimeout(bound);
+    say(`failed in phase ${phase} after ${elapsed()}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    if (hub) say(`the hub's last lines:\n${hub.lastLines(20).join('\n')}`);
+    await stopEverything();
+    return 1;
+  }
+}
+
+interface FaultContext {
+  hub: HubSupervisor;
+  services: Services;
+  startBroker: () => Promise<RunningKafka>;
+  startDatabase: () => Promise<RunningPostgres>;
+  pool: Pool;
+  load: Load;
+  elapsed: () => string;
+  /** Outages after which the hub did not resume within RECOVERY_MS. */
+  unrecovered: string[];
+}
+
+/** How long the hub may take to resume after an outage before that counts as not recovering. */
+const RECOVERY_MS = 120_000;
+
+async function inject(fault: Fault, c: FaultContext): Promise<void> {
+  if (fault.kind === 'kill') {
+    const wasReady = await c.hub.waitReady(0).then(() => 'running', () => 'not ready yet: booting or joining the consumer group');
+    await c.hub.killAndRestart();
+    say(`SIGKILLed the hub (${wasReady}); run ${c.hub.runs} starting (${c.elapsed()})`);
+    return;
+  }
+  // The outages are meant for a running hub: one that is booting would just wait for the service.
+  await c.hub.waitReady(60_000).catch((error: unknown) => say(`before the ${fault.kind} outage: ${error instanceof Error ? error.message : String(error)}`));
+  const runBefore = c.hub.runs;
+  if (fault.kind === 'broker') {
+    await c.services.kafka.stop();
+    say(`broker stopped for ${(fault.downMs / 1000).toFixed(1)} s (${c.elapsed()})`);
+    await sleep(fault.downMs);
+    c.services.kafka = await c.startBroker();
+    say(`broker back at ${c.services.kafka.brokers} (${c.elapsed()})`);
+  } else {
+    await c.services.postgres.stop();
+    say(`PostgreSQL stopped (fast shutdown: connections cut, open transactions rolled back) for ${(fault.downMs / 1000).toFixed(1)} s (${c.elapsed()})`);
+    await sleep(fault.downMs);
+    c.services.postgres = await c.startDatabase();
+    say(`PostgreSQL back (${c.elapsed()})`);
+  }
+  const back = Date.now();
+  const resumed = await resumption(c.pool, c.load, back + RECOVERY_MS);
+  const what = fault.kind === 'broker' ? 'the broker' : 'PostgreSQL';
+  if (resumed === undefined) {
+    c.unrecovered.push(`${RECOVERY_MS / 1000} s after ${what} came back the hub had not accepted and published anything new`);
+    say(`the hub has NOT resumed ${RECOVERY_MS / 1000} s after ${what} came back; its last lines:\n${c.hub.lastLines(20).join('\n')}`);
+  } else {
+    say(`the hub resumed ${((resumed - back) / 1000).toFixed(1)} s after ${what} came back${c.hub.runs === runBefore ? ', in the same process' : ` (it had to be started again: run ${c.hub.runs})`}`);
+  }
+}
+
+/**
+ * When the hub accepted an event and published a message again after an outage, or had nothing
+ * left to do; undefined if neither happened before `until`.
+ */
+async function resumption(pool: Pool, load: Load, until: number): Promise<number | undefined> {
+  const read = () => pool.query<{ inbox: number; published: number; backlog: number }>(
+    `SELECT (SELECT count(*)::int FROM inbox) AS inbox, count(*) FILTER (WHERE published_at IS NOT NULL)::int AS published,
+            count(*) FILTER (WHERE published_at IS NULL)::int AS backlog FROM outbox`).then((r) => r.rows[0], () => undefined);
+  let base: Awaited<ReturnType<typeof read>>;
+  while (Date.now() < until && (base = await read()) === undefined) await sleep(500);
+  if (base === undefined) return undefined;
+  let accepted = false;
+  let published = false;
+  while (Date.now() < until) {
+    const now = await read();
+    if (now) {
+      accepted ||= now.inbox > base.inbox || now.inbox >= load.accepted.length;
+      published ||= now.published > base.published || (accepted && now.backlog === 0);
+      if (accepted && published) return Date.now();
+    }
+    await sleep(500);
+  }
+  return undefined;
+}
+
+/**
+ * Waits until every acknowledged event is in the inbox and the outbox is sent, and both stay so
+ * for two polls; false if that did not happen before `until`.
+ */
+async function drain(hub: HubSupervisor, pool: Pool, accepted: Set<string>, until: number): Promise<boolean> {
+  await hub.waitReady(Math.max(0, until - Date.now())).catch((error: unknown) => say(`drain: ${error instanceof Error ? error.message : String(error)}`));
+  let previous = '';
+  let quiet = 0;
+  let lastSaid = 0;
+  while (Date.now() < until) {
+    const state = await drainState(pool, accepted).catch(() => undefined);
+    if (state) {
+      const now = `${state.inbox}/${state.outbox}`;
+      quiet = state.missing === 0 && state.backlog === 0 && now === previous ? quiet + 1 : 0;
+      previous = now;
+      if (quiet >= 2) return true;
+      if (Date.now() - lastSaid > 5_000) {
+        say(`drain: ${state.missing} acknowledged events not in the inbox yet, outbox backlog ${state.backlog}`);
+        lastSaid = Date.now();
+      }
+    }
+    await sleep(1_000);
+  }
+  return false;
+}
+
+main().then((code) => process.exit(code), (error: unknown) => {
+  if (error instanceof UsageError) {
+    process.stderr.write(`faults: ${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`faults: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exit(1);
+});

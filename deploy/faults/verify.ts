@@ -1,0 +1,296 @@
+/**
+ * The fault run's verdict, as pure code: given what the partners' produces had acknowledged, what
+ * the hub recorded (inbox, outbox, audit trail) and what arrived on the topics, it counts what was
+ * lost, delivered twice, audited wrongly or delivered out of order, and describes the first few
+ * problems so that a failing run says which event or message, where.
+ */
+
+/** An event whose produce the broker acknowledged (acks from all in-sync replicas). */
+export interface AcceptedEvent {
+  source: string;
+  eventId: string;
+  /** The inbound topic and key it was written with; order is defined per topic and key. */
+  topic: string;
+  key: string;
+  /** Position in this producer's sequence of sends: a lower number was acknowledged before it was sent. */
+  producedSeq: number;
+}
+
+export interface InboxRow {
+  source: string;
+  eventId: string;
+  /** When the hub's transaction accepted it, in microseconds since the epoch. */
+  receivedAtUs: bigint;
+  /**
+   * Its offset on the inbound partition it was read from. One transaction may accept several
+   * events of a partition (group commit), all with the same received_at, in offset order.
+   */
+  offset: bigint;
+}
+
+/**
+ * Which of two inbox rows of one partition the hub accepted first: by transaction, then by offset
+ * within one. Across partitions this is the transactions' start order, which is the order of
+ * acceptance as long as the hub applies one partition at a time (KAFKA_PARTITIONS_CONCURRENTLY=1).
+ */
+export function acceptedBefore(a: InboxRow, b: InboxRow): boolean {
+  return a.receivedAtUs < b.receivedAtUs || (a.receivedAtUs === b.receivedAtUs && a.offset < b.offset);
+}
+
+export interface OutboxRow {
+  seq: bigint;
+  messageId: string;
+  topic: string;
+  /** Set on every disclosure (the DisclosureBatch writes it); null on rejections and dead letters. */
+  familyId: string | null;
+}
+
+/** One copy of a message as read from a topic. */
+export interface Delivery {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  /** The ketenhub-message-id header (the CloudEvent id for the hub's own messages). */
+  messageId: string | null;
+  /** The CloudEvent's causationid: the event that caused the message (none on a dead letter). */
+  causationId: string | null;
+}
+
+export interface AuditRow {
+  seq: bigint;
+  action: string;
+  outcome: string;
+  messageId: string | null;
+}
+
+export interface VerifyInput {
+  accepted: AcceptedEvent[];
+  inbox: InboxRow[];
+  outbox: OutboxRow[];
+  deliveries: Delivery[];
+  audit: AuditRow[];
+  /** What verifyAuditChain answered. */
+  chain: { ok: true } | { ok: false; detail: string };
+  /**
+   * Per accepted event id, the message ids an undisturbed hub wrote for it, given the same events
+   * in the same order per family (oracle.ts); absent when no oracle ran.
+   */
+  oracle?: Map<string, Set<string>>;
+}
+
+export type ProblemKind = 'LOST_EVENT' | 'LOST_MESSAGE' | 'AUDIT_MISMATCH' | 'AUDIT_CHAIN' | 'ORDER_DELIVERY' | 'ORDER_ACCEPTANCE' | 'ORACLE_MISSING' | 'ORACLE_UNEXPECTED';
+
+export interface Problem {
+  kind: ProblemKind;
+  detail: string;
+}
+
+export interface Verdict {
+  accepted: number;
+  /** Acknowledged events not accepted, outbox messages not delivered, and messages the oracle expected but that never arrived. */
+  lost: number;
+  duplicateDeliveries: number;
+  auditMismatches: number;
+  orderViolations: number;
+  /** Deliveries and outbox messages seen, for the report. */
+  deliveries: number;
+  messages: number;
+  disclosures: number;
+  /** With an oracle: events compared, and messages that arrived although an undisturbed hub did not send them. */
+  oracle?: { events: number; missing: number; unexpected: number };
+  /** The first `maxProblems` problems, in the order the checks found them. */
+  problems: Problem[];
+}
+
+const eventKey = (source: string, eventId: string) => `${source}\u0000${eventId}`;
+
+export function verify(input: VerifyInput, maxProblems = 20): Verdict {
+  const problems: Problem[] = [];
+  const report = (kind: ProblemKind, detail: string) => {
+    if (problems.length < maxProblems) problems.push({ kind, detail });
+  };
+  const oracle = input.oracle ? compareWithOracle(input, input.oracle, report) : undefined;
+  const lost = lostEvents(input, report) + lostMessages(input, report) + (oracle?.missing ?? 0);
+  const duplicateDeliveries = duplicates(input.deliveries);
+  const auditMismatches = auditCheck(input, report);
+  const orderViolations = deliveryOrder(input, report) + acceptanceOrder(input, report);
+  return {
+    accepted: input.accepted.length, lost, duplicateDeliveries, auditMismatches, orderViolations,
+    deliveries: input.deliveries.length, messages: input.outbox.length,
+    disclosures: input.outbox.filter((m) => m.familyId !== null).length, ...(oracle ? { oracle } : {}), problems,
+  };
+}
+
+/** Every acknowledged event must have been accepted: a row in the inbox by (source, id). */
+function lostEvents(input: VerifyInput, report: (kind: ProblemKind, detail: string) => void): number {
+  const inbox = new Set(input.inbox.map((r) => eventKey(r.source, r.eventId)));
+  let lost = 0;
+  for (const e of input.accepted) {
+    if (inbox.has(eventKey(e.source, e.eventId))) continue;
+    lost++;
+    report('LOST_EVENT', `event ${e.eventId} from ${e.source} was acknowledged on ${e.topic} (key ${e.key}) but is not in the inbox`);
+  }
+  return lost;
+}
+
+/**
+ * Per accepted event, the messages that arrived because of it against those an undisturbed hub
+ * wrote: one it wrote that never arrived is lost; one that arrived but it did not write is unexpected.
+ */
+function compareWithOracle(input: VerifyInput, oracle: Map<string, Set<string>>, report: (kind: ProblemKind, detail: string) => void): { events: number; missing: number; unexpected: number } {
+  const arrived = new Map<string, Set<string>>();
+  for (const d of input.deliveries) {
+    if (d.causationId === null || d.messageId === null) continue;
+    arrived.set(d.causationId, (arrived.get(d.causationId) ?? new Set()).add(d.messageId));
+  }
+  const inbox = new Set(input.inbox.map((r) => eventKey(r.source, r.eventId)));
+  let events = 0;
+  let missing = 0;
+  let unexpected = 0;
+  for (const e of input.accepted) {
+    // An event the hub never accepted is lost already, and the oracle was not given it.
+    if (!inbox.has(eventKey(e.source, e.eventId))) continue;
+    events++;
+    const expected = oracle.get(e.eventId) ?? new Set<string>();
+    const got = arrived.get(e.eventId) ?? new Set<string>();
+    for (const id of expected) {
+      if (got.has(id)) continue;
+      missing++;
+      report('ORACLE_MISSING', `event ${e.eventId} from ${e.source}: message ${id} that an undisturbed hub sent for it never arrived`);
+    }
+    for (const id of got) {
+      if (expected.has(id)) continue;
+      unexpected++;
+      report('ORACLE_UNEXPECTED', `event ${e.eventId} from ${e.source}: message ${id} arrived, but an undisturbed hub did not send it`);
+    }
+  }
+  return { events, missing, unexpected };
+}
+
+/** Every message the hub wrote to its outbox must have arrived, at least once, on its topic. */
+function lostMessages(input: VerifyInput, report: (kind: ProblemKind, detail: string) => void): number {
+  const arrived = new Set(input.deliveries.map((d) => `${d.topic}\u0000${d.messageId}`));
+  let lost = 0;
+  for (const m of input.outbox) {
+    if (arrived.has(`${m.topic}\u0000${m.messageId}`)) continue;
+    lost++;
+    report('LOST_MESSAGE', `outbox message ${m.messageId} (seq ${m.seq}${m.familyId ? `, family ${m.familyId}` : ''}) never arrived on ${m.topic}`);
+  }
+  return lost;
+}
+
+/** Copies beyond the first of each message id on its topic: allowed (at least once), counted. */
+function duplicates(deliveries: Delivery[]): number {
+  const seen = new Set<string>();
+  let repeats = 0;
+  for (const d of deliveries) {
+    if (d.messageId === null) continue;
+    const key = `${d.topic}\u0000${d.messageId}`;
+    if (seen.has(key)) repeats++;
+    else seen.add(key);
+  }
+  return repeats;
+}
+
+/**
+ * Exactly one DISCLOSE record per disclosure: for every message id that is a disclosure in the
+ * outbox, arrived on a topic as one, or is named by a DISCLOSE record, there must be one outbox
+ * disclosure and exactly one record. Missing, doubled or orphaned records each count once per
+ * message id; a chain that does not verify counts once.
+ */
+function auditCheck(input: VerifyInput, report: (kind: ProblemKind, detail: string) => void): number {
+  const outbox = new Map(input.outbox.map((m) => [m.messageId, m]));
+  const records = new Map<string, number>();
+  for (const r of input.audit) {
+    if (r.action !== 'DISCLOSE' || r.messageId === null) continue;
+    records.set(r.messageId, (records.get(r.messageId) ?? 0) + 1);
+  }
+  const ids = new Set<string>([
+    ...input.outbox.filter((m) => m.familyId !== null).map((m) => m.messageId),
+    ...records.keys(),
+    // A message on a topic that the outbox does not know is a disclosure nobody recorded.
+    ...input.deliveries.flatMap((d) => (d.messageId !== null && !outbox.has(d.messageId) ? [d.messageId] : [])),
+  ]);
+  let mismatches = 0;
+  for (const id of ids) {
+    const message = outbox.get(id);
+    const n = records.get(id) ?? 0;
+    let detail: string | undefined;
+    if (!message) detail = `message ${id} has ${n} DISCLOSE record(s) or arrived on a topic, but the outbox has no such message`;
+    else if (message.familyId === null) detail = `message ${id} on ${message.topic} is not a disclosure (a rejection or dead letter) but has ${n} DISCLOSE record(s)`;
+    else if (n !== 1) detail = `disclosure ${id} (seq ${message.seq}, family ${message.familyId}, to ${message.topic}) has ${n} DISCLOSE records, not exactly 1`;
+    if (detail === undefined) continue;
+    mismatches++;
+    report('AUDIT_MISMATCH', detail);
+  }
+  if (!input.chain.ok) {
+    mismatches++;
+    report('AUDIT_CHAIN', `the audit chain does not verify: ${input.chain.detail}`);
+  }
+  return mismatches;
+}
+
+/**
+ * Per family and recipient topic, the first copy of each message must arrive in outbox seq order.
+ * Copies after the first (a resend after a crash) may come later. A first arrival with a lower seq
+ * than one that arrived before it is one violation.
+ */
+function deliveryOrder(input: VerifyInput, report: (kind: ProblemKind, detail: string) => void): number {
+  const outbox = new Map(input.outbox.map((m) => [m.messageId, m]));
+  const inLogOrder = [...input.deliveries].sort((a, b) =>
+    a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition || (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
+  const seen = new Set<string>();
+  const highest = new Map<string, { seq: bigint; messageId: string; partition: number; offset: bigint }>();
+  let violations = 0;
+  for (const d of inLogOrder) {
+    const message = d.messageId === null ? undefined : outbox.get(d.messageId);
+    if (!message || message.familyId === null || message.topic !== d.topic) continue;
+    if (seen.has(message.messageId)) continue;
+    seen.add(message.messageId);
+    const group = `${message.familyId}\u0000${d.topic}`;
+    const before = highest.get(group);
+    if (before && before.partition !== d.partition) {
+      violations++;
+      report('ORDER_DELIVERY', `family ${message.familyId} on ${d.topic}: message ${message.messageId} arrived on partition ${d.partition}, an earlier one (${before.messageId}) on ${before.partition}; a family's messages must share one partition`);
+    } else if (before && message.seq < before.seq) {
+      violations++;
+      report('ORDER_DELIVERY', `family ${message.familyId} on ${d.topic}: message ${message.messageId} (seq ${message.seq}) first arrived at offset ${d.offset}, after ${before.messageId} (seq ${before.seq}) at offset ${before.offset}`);
+    }
+    // After a split, compare with the partition the family's messages went on to (one violation per split).
+    if (!before || message.seq > before.seq || before.partition !== d.partition) {
+      highest.set(group, { seq: message.seq, messageId: message.messageId, partition: d.partition, offset: d.offset });
+    }
+  }
+  return violations;
+}
+
+/**
+ * Per inbound topic and key (a family's events at one partner), the hub must accept events in the
+ * order they were produced. An event accepted before one produced ahead of it is one violation.
+ * Events that were never accepted are counted as lost, not here.
+ */
+function acceptanceOrder(input: VerifyInput, report: (kind: ProblemKind, detail: string) => void): number {
+  const inbox = new Map(input.inbox.map((r) => [eventKey(r.source, r.eventId), r]));
+  const streams = new Map<string, AcceptedEvent[]>();
+  for (const e of input.accepted) {
+    const stream = `${e.topic}\u0000${e.key}`;
+    const list = streams.get(stream) ?? [];
+    list.push(e);
+    streams.set(stream, list);
+  }
+  let violations = 0;
+  for (const events of streams.values()) {
+    events.sort((a, b) => a.producedSeq - b.producedSeq);
+    let latest: { at: InboxRow; event: AcceptedEvent } | undefined;
+    for (const e of events) {
+      const at = inbox.get(eventKey(e.source, e.eventId));
+      if (at === undefined) continue;
+      if (latest && acceptedBefore(at, latest.at)) {
+        violations++;
+        report('ORDER_ACCEPTANCE', `${e.topic} key ${e.key}: event ${e.eventId} (produced #${e.producedSeq}) was accepted before ${latest.event.eventId} (produced #${latest.event.producedSeq})`);
+      }
+      if (!latest || acceptedBefore(latest.at, at)) latest = { at, event: e };
+    }
+  }
+  return violations;
+}
