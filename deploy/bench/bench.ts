@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --events 20000 --families 10000 --rate 1000 --rate-seconds 20]`
+ * `npm run bench [-- --events 20000 --families 10000 --rate 1000 --rate-seconds 20]
+ *   [--growth 10000,100000,1000000 [--growth-events 5000] [--only growth]]`
  *
  * Measures the hub against the same broker and database in one run:
  *   1. raw pipe: a kafkajs consumer that produces every message it reads to another topic and does
@@ -9,6 +10,9 @@
  *      family record, routing, outbox, audit, delivery to outbound topics;
  *   3. latency: the same mix produced at a fixed rate; end-to-end latency is partner produce to the
  *      first routed message on any outbound topic (matched by causationid).
+ *   4. growth (with --growth): for each number of families, a fresh database seeded with that many
+ *      families (seed.ts), the hub started on it, and --growth-events new events applied in five
+ *      waves (the stories' steps, in order); cost per event in wall time, hub CPU and apply time.
  * The hub runs as its own process; its CPU time and peak RSS (VmHWM) come from /proc. Progress
  * goes to stderr every two seconds; the last line on stdout is one JSON object.
  * Uses KAFKA_BROKERS and DATABASE_URL when set, otherwise starts throw-away ones.
@@ -16,36 +20,75 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { Kafka, logLevel, Partitioners, type Message, type Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { isValidBsn } from '@ketenhub/domain';
-import { startDevEnv } from '../local/devenv';
+import { startDevEnv, type DevEnv } from '../local/devenv';
 import { repoRoot } from '../local/process-util';
+import { seedFamilies, seededChildId, seedUuid } from './seed';
 
-interface Options { events: number; families: number; rate: number; rateSeconds: number }
+interface Options {
+  events: number; families: number; rate: number; rateSeconds: number;
+  /** Numbers of seeded families to measure growth at (none: no growth phase). */
+  growth: number[]; growthEvents: number; onlyGrowth: boolean;
+}
+
+/** A mistake in the command line: reported as its message alone. */
+class OptionError extends Error {}
+
+const KNOWN = ['events', 'families', 'rate', 'rate-seconds', 'growth', 'growth-events', 'only'];
 
 function options(args: string[]): Options {
-  const value = (name: string, fallback: number) => {
+  for (let i = 0; i < args.length; i += 2) {
+    const name = args[i].replace(/^--/, '');
+    if (!args[i].startsWith('--') || !KNOWN.includes(name)) throw new OptionError(`unknown option '${args[i]}'; the options are ${KNOWN.map((k) => `--${k}`).join(', ')}`);
+    if (args[i + 1] === undefined) throw new OptionError(`${args[i]} needs a value`);
+  }
+  const raw = (name: string) => {
     const i = args.indexOf(`--${name}`);
-    if (i < 0) return fallback;
-    const n = Number(args[i + 1]);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive whole number`);
+    return i < 0 ? undefined : args[i + 1];
+  };
+  const value = (name: string, fallback: number) => {
+    if (raw(name) === undefined) return fallback;
+    const n = Number(raw(name));
+    if (!Number.isInteger(n) || n <= 0) throw new OptionError(`--${name} must be a positive whole number (got '${raw(name)}')`);
     return n;
   };
-  return { events: value('events', 20_000), families: value('families', 10_000), rate: value('rate', 1_000), rateSeconds: value('rate-seconds', 20) };
+  const growth = (raw('growth') ?? '').split(',').filter((x) => x !== '').map((x) => {
+    const n = Number(x);
+    if (!Number.isInteger(n) || n <= 0) throw new OptionError(`--growth takes numbers of families separated by commas, e.g. 10000,100000,1000000 (got '${x}' in '${raw('growth')}')`);
+    return n;
+  });
+  if (raw('growth') !== undefined && growth.length === 0) throw new OptionError('--growth needs at least one number of families, e.g. --growth 10000,100000');
+  const only = raw('only');
+  if (only !== undefined && only !== 'growth') throw new OptionError(`--only takes 'growth' (skip the raw pipe, saturation and latency phases); got '${only}'`);
+  if (only === 'growth' && growth.length === 0) throw new OptionError('--only growth needs --growth with the numbers of families to measure at');
+  const growthEvents = value('growth-events', 5_000);
+  if (growthEvents < 50) throw new OptionError(`--growth-events must be at least 50, five waves of new and existing families' events (got ${growthEvents})`);
+  return {
+    events: value('events', 20_000), families: value('families', 10_000), rate: value('rate', 1_000), rateSeconds: value('rate-seconds', 20),
+    growth, growthEvents, onlyGrowth: only === 'growth',
+  };
 }
 
 const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A BSN that passes the elfproef, from a counter (never a real person's: the 99 range). */
-function bsnOf(n: number): string {
-  for (let k = 0; ; k++) {
+/**
+ * A BSN that passes the elfproef, from a counter (never a real person's: the 99 range). Family n
+ * owns the eight-digit prefixes n*10 .. n*10+9: the child (slot 0) takes the first valid one of
+ * the lower five, the parent (slot 1) of the upper five (among five neighbours at most one has no
+ * check digit, since each step adds 2 to the weighted sum mod 11). Unique for n below 100,000.
+ */
+function bsnOf(n: number, slot: 0 | 1): string {
+  for (let k = slot * 5; k < slot * 5 + 5; k++) {
     const first8 = String(99_000_000 + ((n * 10 + k) % 1_000_000));
     for (let check = 0; check <= 9; check++) if (isValidBsn(`${first8}${check}`)) return `${first8}${check}`;
   }
+  throw new Error(`no BSN for family ${n} slot ${slot}: five neighbouring prefixes without a check digit cannot happen`);
 }
 
 interface ChainEvent { partner: string; event: Record<string, unknown> }
@@ -53,15 +96,16 @@ interface ChainEvent { partner: string; event: Record<string, unknown> }
 const TOEGANG = ['toegang-almere', 'toegang-dronten', 'toegang-lelystad', 'toegang-noordoostpolder', 'toegang-urk', 'toegang-zeewolde'];
 const GEMEENTE = ['GM0034', 'GM0303', 'GM0995', 'GM0171', 'GM0184', 'GM0050'];
 
-/** The mix one family goes through; its first event creates the family. */
+const ce = (partner: string, type: string, data: Record<string, unknown>): ChainEvent => ({
+  partner,
+  event: { specversion: '1.0', id: randomUUID(), source: `urn:ketenhub:partner:${partner}`, type: `nl.ketenhub.${type}.v1`, time: new Date().toISOString(), datacontenttype: 'application/json', data },
+});
+
+/** The mix one family goes through; its first event creates the family. (seed.ts seeds families that went through it.) */
 function familyStory(n: number): ChainEvent[] {
-  const child = bsnOf(n);
-  const parent = bsnOf(n + 5_000_000);
+  const child = bsnOf(n, 0);
+  const parent = bsnOf(n, 1);
   const m = n % TOEGANG.length;
-  const ce = (partner: string, type: string, data: Record<string, unknown>) => ({
-    partner,
-    event: { specversion: '1.0', id: randomUUID(), source: `urn:ketenhub:partner:${partner}`, type: `nl.ketenhub.${type}.v1`, time: new Date().toISOString(), datacontenttype: 'application/json', data },
-  });
   const kinderen = [{ bsn: child }];
   return [
     ce(TOEGANG[m], 'toegang.hulpvraag-geregistreerd', {
@@ -154,129 +198,346 @@ async function produceAll(producer: Producer, prefix: string, events: ChainEvent
   for (const { partner, event } of events) {
     const list = byTopic.get(partner) ?? [];
     // One key per child keeps a family's events in order on its partner's topic.
-    list.push({ key: String((event.data as { kinderen: Array<{ bsn?: string; persoon?: { bsn: string } }> }).kinderen[0].bsn ?? 'k'), value: Buffer.from(JSON.stringify(event)) });
+    const child = (event.data as { kinderen: Array<{ bsn?: string; persoonId?: string; persoon?: { bsn: string } }> }).kinderen[0];
+    list.push({ key: child.bsn ?? child.persoon?.bsn ?? child.persoonId ?? 'k', value: Buffer.from(JSON.stringify(event)) });
     byTopic.set(partner, list);
     sentAt.set(event.id as string, Date.now());
   }
   await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([partner, messages]) => ({ topic: `${prefix}inbound.${partner}`, messages })) });
 }
 
+async function stopHub(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<'exited'>((resolve) => child.once('exit', () => resolve('exited')));
+  child.kill('SIGTERM');
+  if ((await Promise.race([exited, sleep(20_000).then(() => 'late' as const)])) === 'late') {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+interface HubCounters { accepted: number; rejected: Map<string, number>; applySeconds: number; applied: number }
+
+/** The hub's own counts from /metrics: events accepted and rejected (by reason), and the time spent applying accepted ones. */
+async function hubCounters(url: string): Promise<HubCounters> {
+  const response = await fetch(`${url}/metrics`);
+  if (!response.ok) throw new Error(`the hub's ${url}/metrics answered ${response.status}`);
+  const counters: HubCounters = { accepted: 0, rejected: new Map(), applySeconds: 0, applied: 0 };
+  for (const line of (await response.text()).split('\n')) {
+    const m = /^([a-z_]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
+    if (!m) continue;
+    const [, name, labels = '', value] = m;
+    if (name === 'ketenhub_events_accepted_total') counters.accepted += Number(value);
+    if (name === 'ketenhub_events_rejected_total') {
+      const reason = /reason="([^"]*)"/.exec(labels)?.[1] ?? '?';
+      counters.rejected.set(reason, (counters.rejected.get(reason) ?? 0) + Number(value));
+    }
+    if (name === 'ketenhub_processing_seconds_sum' && labels.includes('outcome="accepted"')) counters.applySeconds = Number(value);
+    if (name === 'ketenhub_processing_seconds_count' && labels.includes('outcome="accepted"')) counters.applied = Number(value);
+  }
+  return counters;
+}
+
+/** A small seeded generator (mulberry32), so every run picks the same seeded families. */
+function pseudoRandom(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/**
+ * The growth phase's events in five waves. Four in five events tell new families' stories, wave w
+ * carrying every story's step w (so each family's events arrive in story order, as in life and
+ * as seeded); one in five is a Veilig Thuis contribution to the veiligheidskaart of a seeded
+ * family picked at random, naming its child by the persoonId the hub gave out (a seeded BSN
+ * cannot be sent: only its hash exists). Also returns a seeded family no wave touches.
+ */
+function growthWaves(families: number, events: number): { waves: ChainEvent[][]; untouched: number } {
+  const stories = Array.from({ length: Math.floor((events * 4) / 5 / 5) }, (_, n) => familyStory(n));
+  const onSeeded = events - stories.length * 5;
+  const random = pseudoRandom(6);
+  const touched = new Set<number>();
+  const waves = [0, 1, 2, 3, 4].map((step) => {
+    const wave = stories.map((story) => story[step]);
+    const count = Math.floor((onSeeded * (step + 1)) / 5) - Math.floor((onSeeded * step) / 5);
+    for (let k = 0; k < count; k++) {
+      const i = Math.floor(random() * families);
+      touched.add(i);
+      // Spread among the wave's other events rather than all at its end.
+      wave.splice(Math.floor(random() * (wave.length + 1)), 0, ce('veilig-thuis-flevoland', 'keten.veiligheidskaart-bijdrage', {
+        kinderen: [{ persoonId: seededChildId(i) }], zorgen: ['Zorgen over de schoolgang'],
+      }));
+    }
+    return wave;
+  });
+  let untouched = families - 1;
+  while (touched.has(untouched)) untouched--;
+  return { waves, untouched };
+}
+
+/** What the hub wrote for a family: rows per table, and each disclosure as category → recipient (a local access counts as one). */
+async function familyShape(db: Client, familyId: string): Promise<string[]> {
+  const shape: string[] = [];
+  for (const table of ['person', 'inbox', 'involvement', 'regie_of_record', 'regie_history', 'timer', 'outbox', 'audit_log']) {
+    shape.push(`${table}: ${(await db.query(`SELECT count(*) AS n FROM ${table} WHERE family_id = $1`, [familyId])).rows[0].n} rows`);
+  }
+  const disclosures = await db.query(`SELECT data_categories[1] AS category, recipient_partner_id AS recipient FROM audit_log WHERE family_id = $1 ORDER BY seq`, [familyId]);
+  for (const r of disclosures.rows) shape.push(`disclosure ${r.category} → ${String(r.recipient).replace(/^toegang-.*/, 'toegang')}`);
+  return shape;
+}
+
+/**
+ * Compares the first family the hub made in the growth phase with a seeded one no wave touched:
+ * the seed should hold what the hub writes for the same story. Returns the differences.
+ */
+async function seedDifferences(databaseUrl: string, since: Date, seededIndex: number): Promise<string[]> {
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const made = await db.query('SELECT id FROM family WHERE created_at >= $1 ORDER BY created_at LIMIT 1', [since]);
+    if (made.rows.length === 0) return ['the hub made no new family'];
+    const [byHub, seeded] = [await familyShape(db, made.rows[0].id), await familyShape(db, seedUuid('family', seededIndex))];
+    const count = (list: string[]) => list.reduce((m, l) => m.set(l, (m.get(l) ?? 0) + 1), new Map<string, number>());
+    const [a, b] = [count(byHub), count(seeded)];
+    return [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).map((k) => `${k}: hub-made ${a.get(k) ?? 0}, seeded ${b.get(k) ?? 0}`);
+  } finally {
+    await db.end();
+  }
+}
+
+/** The seeded database takes about 14 KiB per family (1M: 13 GiB); with WAL and index builds on top, ask for 24. */
+function checkDiskFor(families: number): void {
+  if (process.env.DATABASE_URL) return; // an external database: its disk is not this machine's to check
+  const { bavail, bsize } = fs.statfsSync(os.tmpdir());
+  const [free, need] = [bavail * bsize, families * 24 * 1024];
+  const gib = (bytes: number) => (bytes / 1024 ** 3).toFixed(1);
+  if (free < need) throw new Error(`--growth ${families} needs about ${gib(need)} GiB free in ${os.tmpdir()} (PostgreSQL's data), but ${gib(free)} GiB is free`);
+}
+
+interface GrowthFigure {
+  families: number; events: number; eventsPerSecond: number;
+  /** Wall time per event over the five waves (first write to last acceptance), hub CPU per event, and the hub's own apply time (transaction included) per event. */
+  msPerEvent: number; cpuMsPerEvent: number; applyMsPerEvent: number;
+  /** Apply time per event in each wave: 1 request for help (creates the family), 2 Veilig Thuis report, 3 and 5 kaart contributions, 4 triage; each with a fifth of the events on seeded families. */
+  applyMsPerWave: number[];
+  peakRssMiB: number; seedSeconds: number; databaseMiB: number;
+  /** Whether a seeded family holds the same rows and disclosures as one the hub made in this run. */
+  seedMatchesHub: boolean;
+}
+
+/** Phase 4 at one size: fresh database, seeded, the hub on it, the waves applied, the database dropped. */
+async function growthAt(env: DevEnv, kafka: Kafka, prefix: string, families: number, events: number): Promise<GrowthFigure> {
+  const label = `growth ${families}`;
+  checkDiskFor(families);
+  const databaseUrl = await createDatabase(env.databaseUrl);
+  try {
+    const seed = await seedFamilies(databaseUrl, families, (line) => progress(`${label}: ${line}`), { topicPrefix: prefix });
+    progress(`${label}: seeded in ${seed.seconds.toFixed(0)} s (indexes ${seed.indexSeconds.toFixed(0)} s, VACUUM ANALYZE ${seed.vacuumSeconds.toFixed(0)} s), ${seed.databaseMiB} MiB; per table ${JSON.stringify(seed.secondsPerTable)}`);
+    const { waves, untouched } = growthWaves(families, events);
+    const total = waves.reduce((n, w) => n + w.length, 0);
+    const hub = await startHub(hubEnv(env, databaseUrl, prefix));
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    try {
+      await producer.connect();
+      const pid = hub.child.pid!;
+      const before = await hubCounters(hub.url);
+      const cpuBefore = procStats(pid).cpuSeconds;
+      const since = new Date();
+      const started = Date.now();
+      const applyMsPerWave: number[] = [];
+      let target = before.accepted;
+      let now = before;
+      for (const [w, wave] of waves.entries()) {
+        const atStart = now;
+        for (let i = 0; i < wave.length; i += 2000) await produceAll(producer, prefix, wave.slice(i, i + 2000), new Map());
+        target += wave.length;
+        const deadline = Date.now() + Math.max(120_000, wave.length * 200);
+        let last = Date.now();
+        for (;;) {
+          now = await hubCounters(hub.url);
+          const rejected = [...now.rejected].filter(([reason, n]) => n > (before.rejected.get(reason) ?? 0));
+          if (rejected.length > 0) throw new Error(`${label}: the hub rejected growth events (${rejected.map(([reason, n]) => `${reason}: ${n - (before.rejected.get(reason) ?? 0)}`).join(', ')}); see its dead-letter topic`);
+          if (now.accepted >= target) break;
+          if (Date.now() > deadline) throw new Error(`${label}: wave ${w + 1} not applied in time: ${now.accepted - before.accepted} of ${target - before.accepted} events accepted`);
+          if (Date.now() - last > 2000) {
+            const s = procStats(pid);
+            progress(`${label}: wave ${w + 1}/5, accepted ${now.accepted - before.accepted}/${total} (${((now.accepted - before.accepted) / ((Date.now() - started) / 1000)).toFixed(0)}/s) rss=${s.rssMiB.toFixed(0)} MiB`);
+            last = Date.now();
+          }
+          await sleep(100);
+        }
+        applyMsPerWave.push(Number((((now.applySeconds - atStart.applySeconds) / (now.applied - atStart.applied)) * 1000).toFixed(2)));
+      }
+      const seconds = (Date.now() - started) / 1000;
+      const stats = procStats(pid);
+      const differences = await seedDifferences(databaseUrl, since, untouched);
+      if (differences.length > 0) progress(`${label}: WARNING a seeded family differs from one the hub made:\n  ${differences.join('\n  ')}`);
+      const figure: GrowthFigure = {
+        families, events: total, eventsPerSecond: Math.round(total / seconds), msPerEvent: Number(((seconds * 1000) / total).toFixed(2)),
+        cpuMsPerEvent: Number((((stats.cpuSeconds - cpuBefore) * 1000) / total).toFixed(2)),
+        applyMsPerEvent: Number((((now.applySeconds - before.applySeconds) / (now.applied - before.applied)) * 1000).toFixed(2)), applyMsPerWave,
+        peakRssMiB: Math.round(stats.peakRssMiB), seedSeconds: Math.round(seed.seconds), databaseMiB: seed.databaseMiB, seedMatchesHub: differences.length === 0,
+      };
+      progress(`${label}: ${JSON.stringify(figure)}`);
+      return figure;
+    } finally {
+      await stopHub(hub.child);
+      await producer.disconnect();
+    }
+  } finally {
+    const admin = new Client({ connectionString: env.databaseUrl });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(new URL(databaseUrl).pathname.slice(1))} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+/** The hub's settings for a bench run (fresh keys each time). */
+function hubEnv(env: DevEnv, databaseUrl: string, prefix: string): Record<string, string> {
+  return {
+    KAFKA_BROKERS: env.kafkaBrokers, DATABASE_URL: databaseUrl, KETENHUB_TOPIC_PREFIX: prefix, HTTP_PORT: '0', LOG_LEVEL: 'warn',
+    REGION_DIR: 'config/regions/flevoland', RELAY_IDLE_MS: '20', RETENTION_INTERVAL_MS: '0',
+    BSN_HASH_KEY: randomBytes(32).toString('base64'), BSN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    API_TOKEN_KEY: randomBytes(32).toString('base64'), PARTNER_SECRET_KEY: randomBytes(32).toString('base64'),
+  };
+}
+
+interface PipeAndHubFigures {
+  eventsPerSecond: number; rawPipeEventsPerSecond: number; ratio: number; p50Ms: number; p95Ms: number; p99Ms: number; p999Ms: number;
+  latencySamples: number; pacedRate: number; peakRssMiB: number; hubCpuCoresAtSaturation: number; events: number; families: number;
+}
+
 async function main(): Promise<void> {
   const opts = options(process.argv.slice(2));
-  progress(`events=${opts.events} families=${opts.families} rate=${opts.rate}/s for ${opts.rateSeconds} s`);
+  if (!opts.onlyGrowth) progress(`events=${opts.events} families=${opts.families} rate=${opts.rate}/s for ${opts.rateSeconds} s`);
+  if (opts.growth.length > 0) progress(`growth at ${opts.growth.join(', ')} families, ${opts.growthEvents} new events each`);
   const env = await startDevEnv({ ephemeral: true, log: () => undefined });
   progress(`Kafka ${env.kafkaVersion} at ${env.kafkaBrokers}; PostgreSQL ${env.postgresVersion}`);
   const kafka = new Kafka({ clientId: 'ketenhub-bench', brokers: env.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
   const prefix = `bench${Date.now() % 100000}.`;
   try {
-    const stories = Array.from({ length: opts.families }, (_, n) => familyStory(n));
-    // Whole families first (their first event creates them), then round-robin through the stories.
-    const mix: ChainEvent[] = [];
-    for (let step = 0; mix.length < opts.events; step++) {
-      for (const story of stories) {
-        if (step < story.length && mix.length < opts.events) mix.push(story[step]);
-      }
-      if (step > 10) break;
-    }
-    const rawRate = await rawPipe(kafka, prefix, mix.map((e) => Buffer.from(JSON.stringify(e.event))));
-    progress(`raw pipe: ${rawRate.toFixed(0)} messages/s`);
-
-    const databaseUrl = await createDatabase(env.databaseUrl);
-    const hub = await startHub({
-      KAFKA_BROKERS: env.kafkaBrokers, DATABASE_URL: databaseUrl, KETENHUB_TOPIC_PREFIX: prefix, HTTP_PORT: '0', LOG_LEVEL: 'warn',
-      REGION_DIR: 'config/regions/flevoland', RELAY_IDLE_MS: '20', RETENTION_INTERVAL_MS: '0',
-      BSN_HASH_KEY: randomBytes(32).toString('base64'), BSN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      API_TOKEN_KEY: randomBytes(32).toString('base64'), PARTNER_SECRET_KEY: randomBytes(32).toString('base64'),
-    });
-    const pid = hub.child.pid!;
-    const db = new Client({ connectionString: databaseUrl });
-    await db.connect();
-    const accepted = async () => Number((await db.query('SELECT count(*) AS n FROM inbox')).rows[0].n);
-
-    const firstDelivery = new Map<string, number>();
-    const reader = kafka.consumer({ groupId: `${prefix}bench-reader`, maxWaitTimeInMs: 20 });
-    await reader.connect();
-    await reader.subscribe({ topics: [new RegExp(`^${prefix.replace('.', '\\.')}outbound\\.`)], fromBeginning: true });
-    await reader.run({
-      eachBatch: async ({ batch }) => {
-        const now = Date.now();
-        for (const m of batch.messages) {
-          const cause = /"causationid":"([^"]+)"/.exec(m.value?.toString('utf8') ?? '')?.[1];
-          if (cause && !firstDelivery.has(cause)) firstDelivery.set(cause, now);
-        }
-      },
-    });
-    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-
-    // Saturation: everything at once, then drain.
-    const sentAt = new Map<string, number>();
-    const cpuBefore = procStats(pid).cpuSeconds;
     const started = Date.now();
-    for (let i = 0; i < mix.length; i += 2000) await produceAll(producer, prefix, mix.slice(i, i + 2000), sentAt);
-    progress(`produced ${mix.length} events in ${((Date.now() - started) / 1000).toFixed(1)} s; draining`);
-    let done = 0;
-    let last = Date.now();
-    while (done < mix.length) {
-      await sleep(500);
-      done = await accepted();
-      if (Date.now() - last > 2000) {
-        const s = procStats(pid);
-        progress(`accepted ${done}/${mix.length} (${(done / ((Date.now() - started) / 1000)).toFixed(0)}/s) rss=${s.rssMiB.toFixed(0)} MiB`);
-        last = Date.now();
-      }
-    }
-    const seconds = (Date.now() - started) / 1000;
-    const eventsPerSecond = mix.length / seconds;
-    const cpuSaturation = (procStats(pid).cpuSeconds - cpuBefore) / seconds;
-    progress(`saturation: ${eventsPerSecond.toFixed(0)} events/s; hub CPU ${(cpuSaturation * 100).toFixed(0)} % of one core`);
-
-    // Latency at a fixed rate, on new families.
-    const rateStories = Array.from({ length: Math.ceil((opts.rate * opts.rateSeconds) / 5) }, (_, n) => familyStory(opts.families + n));
-    const paced: ChainEvent[] = [];
-    for (let step = 0; step < 5; step++) for (const story of rateStories) paced.push(story[step]);
-    const total = Math.min(paced.length, opts.rate * opts.rateSeconds);
-    const pacedIds: string[] = [];
-    const tick = 50;
-    const perTick = Math.max(1, Math.round((opts.rate * tick) / 1000));
-    const rateStart = Date.now();
-    for (let i = 0; i < total; i += perTick) {
-      const slice = paced.slice(i, Math.min(i + perTick, total));
-      await produceAll(producer, prefix, slice, sentAt);
-      for (const e of slice) pacedIds.push(e.event.id as string);
-      const due = rateStart + ((i + perTick) / opts.rate) * 1000;
-      if (due > Date.now()) await sleep(due - Date.now());
-    }
-    progress(`paced ${total} events at ${(total / ((Date.now() - rateStart) / 1000)).toFixed(0)}/s; waiting for deliveries`);
-    const deadline = Date.now() + 120_000;
-    const routed = () => pacedIds.filter((id) => firstDelivery.has(id)).length;
-    // Not every event is routed to someone (a triage on a waiting list is): wait until the count settles.
-    let previous = -1;
-    while (Date.now() < deadline) {
-      await sleep(1000);
-      const now = routed();
-      if (now === previous && (await accepted()) >= mix.length + total) break;
-      previous = now;
-    }
-    const latencies = pacedIds.flatMap((id) => (firstDelivery.has(id) ? [firstDelivery.get(id)! - sentAt.get(id)!] : [])).sort((a, b) => a - b);
-    const stats = procStats(pid);
-    hub.child.kill('SIGTERM');
-    await producer.disconnect();
-    await reader.disconnect();
-    await db.end();
-    const result = {
-      eventsPerSecond: Math.round(eventsPerSecond), rawPipeEventsPerSecond: Math.round(rawRate), ratio: Number((eventsPerSecond / rawRate).toFixed(4)),
-      p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95), p99Ms: percentile(latencies, 99), p999Ms: percentile(latencies, 99.9),
-      latencySamples: latencies.length, pacedRate: opts.rate, peakRssMiB: Math.round(stats.peakRssMiB), hubCpuCoresAtSaturation: Number(cpuSaturation.toFixed(2)),
-      events: mix.length, families: opts.families,
-    };
+    const figures = opts.onlyGrowth ? undefined : await pipeAndHub(env, kafka, prefix, opts);
+    const growth: GrowthFigure[] = [];
+    for (const families of opts.growth) growth.push(await growthAt(env, kafka, `${prefix.slice(0, -1)}-g${families}.`, families, opts.growthEvents));
+    // Without the first three phases their fields are null: the line keeps its shape.
+    const skipped = { eventsPerSecond: null, rawPipeEventsPerSecond: null, ratio: null, p50Ms: null, p95Ms: null, p99Ms: null, p999Ms: null, latencySamples: null, peakRssMiB: null };
+    const result = { ...(figures ?? skipped), ...(opts.growth.length > 0 ? { growth } : {}), benchSeconds: Math.round((Date.now() - started) / 1000) };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     await env.stop();
   }
 }
 
+/** Phases 1 to 3: the raw pipe, the hub at saturation, latency at a fixed rate. */
+async function pipeAndHub(env: DevEnv, kafka: Kafka, prefix: string, opts: Options): Promise<PipeAndHubFigures> {
+  const stories = Array.from({ length: opts.families }, (_, n) => familyStory(n));
+  // Whole families first (their first event creates them), then round-robin through the stories.
+  const mix: ChainEvent[] = [];
+  for (let step = 0; mix.length < opts.events; step++) {
+    for (const story of stories) {
+      if (step < story.length && mix.length < opts.events) mix.push(story[step]);
+    }
+    if (step > 10) break;
+  }
+  const rawRate = await rawPipe(kafka, prefix, mix.map((e) => Buffer.from(JSON.stringify(e.event))));
+  progress(`raw pipe: ${rawRate.toFixed(0)} messages/s`);
+
+  const databaseUrl = await createDatabase(env.databaseUrl);
+  const hub = await startHub(hubEnv(env, databaseUrl, prefix));
+  const pid = hub.child.pid!;
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  const accepted = async () => Number((await db.query('SELECT count(*) AS n FROM inbox')).rows[0].n);
+
+  const firstDelivery = new Map<string, number>();
+  const reader = kafka.consumer({ groupId: `${prefix}bench-reader`, maxWaitTimeInMs: 20 });
+  await reader.connect();
+  await reader.subscribe({ topics: [new RegExp(`^${prefix.replace('.', '\\.')}outbound\\.`)], fromBeginning: true });
+  await reader.run({
+    eachBatch: async ({ batch }) => {
+      const now = Date.now();
+      for (const m of batch.messages) {
+        const cause = /"causationid":"([^"]+)"/.exec(m.value?.toString('utf8') ?? '')?.[1];
+        if (cause && !firstDelivery.has(cause)) firstDelivery.set(cause, now);
+      }
+    },
+  });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+
+  // Saturation: everything at once, then drain.
+  const sentAt = new Map<string, number>();
+  const cpuBefore = procStats(pid).cpuSeconds;
+  const started = Date.now();
+  for (let i = 0; i < mix.length; i += 2000) await produceAll(producer, prefix, mix.slice(i, i + 2000), sentAt);
+  progress(`produced ${mix.length} events in ${((Date.now() - started) / 1000).toFixed(1)} s; draining`);
+  let done = 0;
+  let last = Date.now();
+  while (done < mix.length) {
+    await sleep(500);
+    done = await accepted();
+    if (Date.now() - last > 2000) {
+      const s = procStats(pid);
+      progress(`accepted ${done}/${mix.length} (${(done / ((Date.now() - started) / 1000)).toFixed(0)}/s) rss=${s.rssMiB.toFixed(0)} MiB`);
+      last = Date.now();
+    }
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const eventsPerSecond = mix.length / seconds;
+  const cpuSaturation = (procStats(pid).cpuSeconds - cpuBefore) / seconds;
+  progress(`saturation: ${eventsPerSecond.toFixed(0)} events/s; hub CPU ${(cpuSaturation * 100).toFixed(0)} % of one core`);
+
+  // Latency at a fixed rate, on new families.
+  const rateStories = Array.from({ length: Math.ceil((opts.rate * opts.rateSeconds) / 5) }, (_, n) => familyStory(opts.families + n));
+  const paced: ChainEvent[] = [];
+  for (let step = 0; step < 5; step++) for (const story of rateStories) paced.push(story[step]);
+  const total = Math.min(paced.length, opts.rate * opts.rateSeconds);
+  const pacedIds: string[] = [];
+  const tick = 50;
+  const perTick = Math.max(1, Math.round((opts.rate * tick) / 1000));
+  const rateStart = Date.now();
+  for (let i = 0; i < total; i += perTick) {
+    const slice = paced.slice(i, Math.min(i + perTick, total));
+    await produceAll(producer, prefix, slice, sentAt);
+    for (const e of slice) pacedIds.push(e.event.id as string);
+    const due = rateStart + ((i + perTick) / opts.rate) * 1000;
+    if (due > Date.now()) await sleep(due - Date.now());
+  }
+  progress(`paced ${total} events at ${(total / ((Date.now() - rateStart) / 1000)).toFixed(0)}/s; waiting for deliveries`);
+  const deadline = Date.now() + 120_000;
+  const routed = () => pacedIds.filter((id) => firstDelivery.has(id)).length;
+  // Not every event is routed to someone (a triage on a waiting list is): wait until the count settles.
+  let previous = -1;
+  while (Date.now() < deadline) {
+    await sleep(1000);
+    const now = routed();
+    if (now === previous && (await accepted()) >= mix.length + total) break;
+    previous = now;
+  }
+  const latencies = pacedIds.flatMap((id) => (firstDelivery.has(id) ? [firstDelivery.get(id)! - sentAt.get(id)!] : [])).sort((a, b) => a - b);
+  const stats = procStats(pid);
+  await stopHub(hub.child);
+  await producer.disconnect();
+  await reader.disconnect();
+  await db.end();
+  return {
+    eventsPerSecond: Math.round(eventsPerSecond), rawPipeEventsPerSecond: Math.round(rawRate), ratio: Number((eventsPerSecond / rawRate).toFixed(4)),
+    p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95), p99Ms: percentile(latencies, 99), p999Ms: percentile(latencies, 99.9),
+    latencySamples: latencies.length, pacedRate: opts.rate, peakRssMiB: Math.round(stats.peakRssMiB), hubCpuCoresAtSaturation: Number(cpuSaturation.toFixed(2)),
+    events: mix.length, families: opts.families,
+  };
+}
+
 main().then(() => process.exit(0), (error: unknown) => {
+  if (error instanceof OptionError) {
+    process.stderr.write(`bench: ${error.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`bench: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
   process.exit(1);
 });
