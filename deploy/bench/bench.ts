@@ -279,14 +279,17 @@ function growthWaves(families: number, events: number): { waves: ChainEvent[][];
   return { waves, untouched };
 }
 
-/** What the hub wrote for a family: rows per table, and each disclosure as category → recipient (a local access counts as one). */
+/** What the hub wrote for a family: rows per table, each event with its sender and each disclosure with its recipient (a local access counts as one). */
 async function familyShape(db: Client, familyId: string): Promise<string[]> {
   const shape: string[] = [];
   for (const table of ['person', 'inbox', 'involvement', 'regie_of_record', 'regie_history', 'timer', 'outbox', 'audit_log']) {
     shape.push(`${table}: ${(await db.query(`SELECT count(*) AS n FROM ${table} WHERE family_id = $1`, [familyId])).rows[0].n} rows`);
   }
-  const disclosures = await db.query(`SELECT data_categories[1] AS category, recipient_partner_id AS recipient FROM audit_log WHERE family_id = $1 ORDER BY seq`, [familyId]);
-  for (const r of disclosures.rows) shape.push(`disclosure ${r.category} → ${String(r.recipient).replace(/^toegang-.*/, 'toegang')}`);
+  const local = (partner: string) => partner.replace(/toegang-[a-z-]+$/, 'toegang');
+  const events = await db.query('SELECT type, source FROM inbox WHERE family_id = $1', [familyId]);
+  for (const r of events.rows) shape.push(`event ${r.type} from ${local(r.source)}`);
+  const disclosures = await db.query('SELECT data_categories[1] AS category, recipient_partner_id AS recipient FROM audit_log WHERE family_id = $1 ORDER BY seq', [familyId]);
+  for (const r of disclosures.rows) shape.push(`disclosure ${r.category} → ${local(r.recipient)}`);
   return shape;
 }
 

@@ -24,11 +24,12 @@
  *
  * All but the audit trail is written set-based (INSERT … SELECT FROM generate_series), one
  * transaction per chunk. The audit records are hashed in Node with the project's chainHash, in
- * chain order, and inserted in batches through unnest(), the chain head moving in the same
- * transaction, so verifyAuditChain (npm run audit:verify) passes at every commit. The two run side
- * by side on two connections (PostgreSQL writes while Node hashes). Ends with VACUUM ANALYZE: a
- * database in use has been vacuumed and analysed, and an insert-triggered autovacuum of millions
- * of fresh rows would otherwise run during the measurement.
+ * chain order, and inserted in batches, the chain head moving in the same statement, so
+ * verifyAuditChain (npm run audit:verify) passes at every commit. The two run side by side on two
+ * connections (PostgreSQL writes while Node hashes). Indexes are built after the load
+ * (dropLooseStructure). Ends with VACUUM ANALYZE: a database in use has been vacuumed and
+ * analysed, and an insert-triggered autovacuum of millions of fresh rows would otherwise run
+ * during the measurement. A seed that fails leaves the database unusable: seed a new one.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import * as path from 'node:path';
@@ -85,9 +86,8 @@ const BIJDRAGE = type('keten.veiligheidskaart-bijdrage');
 const TRIAGE = type('veiligthuis.triage-afgerond');
 
 /**
- * Placeholders in the JSON templates below; SQL replaces them per family (and Node for the audit
- * records). Values are ids, codes and times: nothing that needs JSON escaping, except partner
- * names, which are put in escaped.
+ * Placeholders in the JSON templates below; SQL replaces them per family. Values are ids, codes
+ * and times: nothing that needs JSON escaping, except partner names, which are put in escaped.
  */
 type Token = '@FAMILY@' | '@CHILD@' | '@PARENT@' | '@GM@' | '@TOEGANG@' | '@TOEGANGNAAM@' | '@ZAAK@' | '@BIRTH@' | '@MESSAGE@' | '@DECIDED@'
   | '@E1@' | '@E2@' | '@E3@' | '@E4@' | '@E5@' | '@T1@' | '@T2@' | '@T3@' | '@T4@' | '@T5@';
@@ -119,7 +119,7 @@ const STEPS: Step[] = [
 ];
 
 interface Disclosure {
-  /** 1..11 within the family: names its message and audit ids. */
+  /** 1..11 within the family: names its message id. */
   n: number;
   step: Step['step'];
   to: Who;
@@ -246,7 +246,7 @@ export async function seedFamilies(databaseUrl: string, n: number, onProgress: (
     const rows: Record<string, number> = {};
     const spent: Record<string, number> = {};
     const add = (table: string, count: number | null, since: number) => {
-      rows[table] = (rows[table] ?? 0) + (count ?? 0);
+      if (count !== null) rows[table] = (rows[table] ?? 0) + count;
       spent[table] = (spent[table] ?? 0) + (Date.now() - since) / 1000;
     };
     let setDone = 0;
@@ -265,7 +265,7 @@ export async function seedFamilies(databaseUrl: string, n: number, onProgress: (
         for (const [table, statement, params] of chunkStatements(region, topics, story, clock, outboxCutoffMs)) {
           const since = Date.now();
           const result = await sql.query(statement, table === null ? [lo, hi, ...params] : params);
-          add(table ?? 'seed_family', table ? result.rowCount : 0, since);
+          add(table ?? 'seed_family', table ? result.rowCount : null, since);
         }
         await sql.query('COMMIT');
         setDone = hi;
@@ -287,7 +287,7 @@ export async function seedFamilies(databaseUrl: string, n: number, onProgress: (
           prev = chainHash(prev, r);
           hashes.push(prev);
         }
-        add('audit_log (hashing in Node)', 0, hashing);
+        add('audit_log (hashing in Node)', null, hashing);
         return { hi, records, prevs, hashes };
       };
       let batch = hashed(0);
@@ -388,10 +388,10 @@ function chunkStatements(region: Region, topics: Topics, story: Disclosure[], cl
   for (const s of STEPS) {
     const data = JSON.stringify(s.data);
     statements.push(['inbox', `INSERT INTO inbox (source, event_id, type, occurred_at, received_at, family_id, topic, kafka_partition, kafka_offset, payload_sha256, data)
-      SELECT 'urn:ketenhub:partner:' || ${partnerOf(s.sender)}, ${sqlUuid('event', String(s.step))}::text, $1::text, ${tsSql(occurredSql(s))}, ${tsSql(receivedSql(s))},
+      SELECT $4::text || ${partnerOf(s.sender)}, ${sqlUuid('event', String(s.step))}::text, $1::text, ${tsSql(occurredSql(s))}, ${tsSql(receivedSql(s))},
         f.family_id, $2::text || ${partnerOf(s.sender)}, f.i % ${KAFKA_PARTITIONS}, f.i, sha256(convert_to('ketenhub-seed:payload:' || f.i || ':${s.step}', 'UTF8')),
         ${fill('$3::text', data, tokens)}::jsonb
-      FROM seed_family f ORDER BY f.i`, [s.type, topics.inbound(''), data]]);
+      FROM seed_family f ORDER BY f.i`, [s.type, topics.inbound(''), data, partnerSource('')]]);
   }
   for (const s of STEPS.filter((x) => x.step === 1 || x.step === 2)) {
     statements.push(['involvement', `INSERT INTO involvement (family_id, partner_id, since, first_event_id)
