@@ -15,13 +15,6 @@ export class FamilyStore {
     return rows.map((r) => ({ id: r.id, familyId: r.family_id, bsnHash: r.bsn_hash }));
   }
 
-  async personsById(db: EntityManager, ids: string[]): Promise<PersonRow[]> {
-    if (ids.length === 0) return [];
-    const rows: Array<{ id: string; family_id: string }> = await db.query(
-      'SELECT id, family_id FROM person WHERE id = ANY($1::uuid[])', [ids]);
-    return rows.map((r) => ({ id: r.id, familyId: r.family_id, bsnHash: null }));
-  }
-
   /** The persons known by any of these hashes or ids, in one round trip. */
   async personsByHashOrId(db: EntityManager, hashes: Buffer[], ids: string[]): Promise<PersonRow[]> {
     if (hashes.length === 0 && ids.length === 0) return [];

@@ -237,7 +237,7 @@ export class AcceptMessageUseCase {
     const refs = collectPersonRefs(event.data);
     const bsns = [...new Set(refs.flatMap((r) => ('bsn' in r ? [r.bsn] : [])))];
     const ids = [...new Set(refs.flatMap((r) => ('persoonId' in r ? [r.persoonId] : [])))];
-    const hashes = new Map(bsns.map((bsn) => [bsn, vault.lookupHash(bsn)]));
+    const hashes = new Map(bsns.map((bsn) => [bsn, group.hashOf(bsn)]));
     const byHash = [...hashes.values()].flatMap((hash) => group.personByHash(hash) ?? []);
     const byId = ids.flatMap((id) => group.personById(id) ?? []);
     const unknownIds = ids.filter((id) => !byId.some((p) => p.id === id));

@@ -12,6 +12,8 @@ import { collectPersonRefs, type BsnVault } from '@ketenhub/privacy';
  */
 export class GroupContext {
   private constructor(
+    /** The keyed hash of every BSN the group names. */
+    private readonly hashes: Map<string, Buffer>,
     private readonly seen: Map<string, Buffer>,
     private readonly byHash: Map<string, PersonRow>,
     private readonly byId: Map<string, PersonRow>,
@@ -27,9 +29,16 @@ export class GroupContext {
     const seen = await stores.inbox.payloadHashesOf(db, events.map((e) => ({ source: e.source, id: e.id })));
     const persons = await stores.families.personsByHashOrId(db, [...hashes.values()], ids);
     const locked = await stores.families.lockAll(db, [...new Set(persons.map((p) => p.familyId))]);
-    const context = new GroupContext(seen, new Map(), new Map(), locked);
+    const context = new GroupContext(hashes, seen, new Map(), new Map(), locked);
     for (const p of persons) context.addPerson(p);
     return context;
+  }
+
+  /** The keyed hash of a BSN one of the group's events names (computed once, in load). */
+  hashOf(bsn: string): Buffer {
+    const hash = this.hashes.get(bsn);
+    if (!hash) throw new Error('a BSN outside the group was asked for');
+    return hash;
   }
 
   payloadHashOf(source: string, id: string): Buffer | undefined {

@@ -4,7 +4,7 @@ import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import type { HubConfig } from '@ketenhub/config';
 import { Topics } from '@ketenhub/messaging';
 import type { Partner, Region } from '@ketenhub/routing';
-import { failpointAfterCommit, failpointBeforeApply } from '../failpoint';
+import { failpointAfterCommit, failsToApply } from '../failpoint';
 import { withoutParametersError } from '../kafka-errors';
 import { MetricsService } from '../operations/metrics.service';
 import { OutboxRelay } from '../relay/outbox.relay';
@@ -121,14 +121,7 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
     }
     this.metrics.consumed.inc({ partner: owner.id }, messages.length);
     // A message the failpoint marks fails before anything of it is applied; the ones before it go through.
-    const failing = messages.findIndex((m) => {
-      try {
-        failpointBeforeApply(this.config.failpoint, m.value);
-        return false;
-      } catch {
-        return true;
-      }
-    });
+    const failing = messages.findIndex((m) => failsToApply(this.config.failpoint, m.value));
     const group = failing < 0 ? messages : messages.slice(0, failing);
     const started = process.hrtime.bigint();
     const result = await this.useCase.executeBatch(group.map((m) => ({ topic, partition, offset: m.offset, value: m.value })), owner);
