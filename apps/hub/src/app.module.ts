@@ -70,7 +70,7 @@ export class AppModule {
           useFactory: (topics: Topics, outbox: OutboxStore) => new AcceptMessageUseCase({
             dataSource, contracts, region, topics, outbox,
             vault: new BsnVault(config.secrets.bsnHashKey, config.secrets.bsnEncryptionKey),
-            families: new FamilyStore(), inbox: new InboxStore(), audit: new AuditStore(), familyRecord: new FamilyRecord(region, new RegieStore()),
+            families: new FamilyStore(), inbox: new InboxStore(), regie: new RegieStore(), audit: new AuditStore(), familyRecord: new FamilyRecord(region),
             consent: new ConsentGate(region, new ConsentStore()),
             maxMessageBytes: config.maxMessageBytes, systemId: systemIdOf(region),
           }),

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { GENESIS_HASH, chainHash, type AuditFields } from '@ketenhub/audit';
+import { insertRows } from './sql';
 
 /** The append-only, hash-chained audit trail. Appends lock the chain head, so the chain has one order. */
 export class AuditStore {
@@ -7,22 +8,18 @@ export class AuditStore {
     if (records.length === 0) return;
     const head: Array<{ seq: string; hash: Buffer }> = await db.query('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE');
     let prev = head[0].hash;
-    const params: unknown[] = [];
-    const rows: string[] = [];
-    for (const r of records) {
+    const rows = records.map((r) => {
       const hash = chainHash(prev, r);
       const values = [r.auditId, r.action, r.occurredAt, r.outcome, r.systemId, r.actorPartnerId, r.actorRole, r.recipientPartnerId,
         r.purpose, r.accessPoint, r.familyId, r.dataCategories, r.legalBasis, r.ruleId, r.configVersion, r.messageId, r.causationId, prev, hash,
         r.actorPerson ?? null, r.onBehalfOf ?? null];
-      const base = params.length;
-      params.push(...values);
-      rows.push(`(${values.map((_, i) => `$${base + i + 1}`).join(', ')})`);
       prev = hash;
-    }
-    await db.query(
+      return values;
+    });
+    await insertRows(db,
       `INSERT INTO audit_log (audit_id, action, occurred_at, outcome, system_id, actor_partner_id, actor_role, recipient_partner_id,
-         purpose, access_point, family_id, data_categories, legal_basis, rule_id, config_version, message_id, causation_id, prev_hash, hash, actor_person, on_behalf_of)
-       VALUES ${rows.join(', ')}`, params);
+         purpose, access_point, family_id, data_categories, legal_basis, rule_id, config_version, message_id, causation_id, prev_hash, hash, actor_person, on_behalf_of)`,
+      rows);
     await db.query('UPDATE audit_head SET seq = seq + $1, hash = $2 WHERE id = 1', [records.length, prev]);
   }
 }

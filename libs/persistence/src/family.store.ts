@@ -1,9 +1,15 @@
 import type { EntityManager } from 'typeorm';
+import { insertRows } from './sql';
 
 export interface PersonRow {
   id: string;
   familyId: string;
   bsnHash: Buffer | null;
+}
+
+export interface Involvement {
+  partnerId: string;
+  sinceMicros: number;
 }
 
 /** Families, their persons (BSN only as keyed hash and ciphertext) and the partners involved. */
@@ -34,45 +40,46 @@ export class FamilyStore {
     return new Map(rows.map((r) => [r.id, r.municipality]));
   }
 
-  async create(db: EntityManager, id: string, municipality: string | null): Promise<void> {
-    await db.query('INSERT INTO family (id, municipality) VALUES ($1, $2)', [id, municipality]);
+  async createAll(db: EntityManager, families: Array<{ id: string; municipality: string | null }>): Promise<void> {
+    await insertRows(db, 'INSERT INTO family (id, municipality)', families.map((f) => [f.id, f.municipality]));
   }
 
-  /** Takes the family's row lock: events of one family are applied one at a time, by any hub instance. */
-  async lock(db: EntityManager, id: string): Promise<{ municipality: string | null }> {
-    const rows: Array<{ municipality: string | null }> = await db.query('SELECT municipality FROM family WHERE id = $1 FOR UPDATE', [id]);
-    if (rows.length === 0) throw new Error(`family ${id} vanished`);
-    return rows[0];
-  }
-
-  async setMunicipalityIfUnknown(db: EntityManager, id: string, municipality: string): Promise<void> {
-    await db.query('UPDATE family SET municipality = COALESCE(municipality, $2), updated_at = now() WHERE id = $1', [id, municipality]);
-  }
-
-  async addPerson(db: EntityManager, person: { id: string; familyId: string; bsnHash: Buffer; bsnEncrypted: Buffer }): Promise<void> {
-    await db.query('INSERT INTO person (id, family_id, bsn_hash, bsn_encrypted) VALUES ($1, $2, $3, $4)',
-      [person.id, person.familyId, person.bsnHash, person.bsnEncrypted]);
-  }
-
-  async involve(db: EntityManager, familyId: string, partnerId: string, since: string, eventId: string): Promise<void> {
+  /** Fills in the municipality of families that had none; one known before stays. */
+  async setMunicipalitiesIfUnknown(db: EntityManager, families: Array<{ id: string; municipality: string }>): Promise<void> {
+    if (families.length === 0) return;
     await db.query(
-      `INSERT INTO involvement (family_id, partner_id, since, first_event_id) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (family_id, partner_id) DO UPDATE SET since = LEAST(involvement.since, EXCLUDED.since)`,
-      [familyId, partnerId, since, eventId]);
+      `UPDATE family SET municipality = COALESCE(family.municipality, m.municipality), updated_at = now()
+       FROM unnest($1::uuid[], $2::text[]) AS m(id, municipality) WHERE family.id = m.id`,
+      [families.map((f) => f.id), families.map((f) => f.municipality)]);
   }
 
-  /** Marks the one-time handover of the family's dossier to a newly involved partner; false if it was sent before. */
-  async markDossierSent(db: EntityManager, familyId: string, partnerId: string, since: string, eventId: string): Promise<boolean> {
-    const rows: unknown[] = await db.query(
-      `INSERT INTO involvement (family_id, partner_id, since, first_event_id, dossier_sent_at) VALUES ($1, $2, $3, $4, now())
-       ON CONFLICT (family_id, partner_id) DO UPDATE SET dossier_sent_at = now() WHERE involvement.dossier_sent_at IS NULL
-       RETURNING partner_id`, [familyId, partnerId, since, eventId]);
-    return rows.length > 0;
+  async addPersons(db: EntityManager, persons: Array<{ id: string; familyId: string; bsnHash: Buffer; bsnEncrypted: Buffer }>): Promise<void> {
+    await insertRows(db, 'INSERT INTO person (id, family_id, bsn_hash, bsn_encrypted)', persons.map((p) => [p.id, p.familyId, p.bsnHash, p.bsnEncrypted]));
+  }
+
+  /** Records partners as involved; for one involved before, the earlier `since` stays, and so does its first event. */
+  async involveAll(db: EntityManager, rows: Array<{ familyId: string; partnerId: string; since: string; eventId: string }>): Promise<void> {
+    await insertRows(db, 'INSERT INTO involvement (family_id, partner_id, since, first_event_id)',
+      rows.map((r) => [r.familyId, r.partnerId, r.since, r.eventId]),
+      'ON CONFLICT (family_id, partner_id) DO UPDATE SET since = LEAST(involvement.since, EXCLUDED.since)');
+  }
+
+  /**
+   * The partners involved with each of these families, in the order `involved` gives. `sinceMicros`
+   * is `since` in microseconds since 1970, the precision PostgreSQL keeps, to compare in memory.
+   */
+  async involvementOf(db: EntityManager, familyIds: string[]): Promise<Map<string, Involvement[]>> {
+    const byFamily = new Map<string, Involvement[]>(familyIds.map((id) => [id, []]));
+    if (familyIds.length === 0) return byFamily;
+    const rows: Array<{ family_id: string; partner_id: string; since_us: string }> = await db.query(
+      `SELECT family_id, partner_id, (extract(epoch FROM since) * 1000000)::bigint::text AS since_us FROM involvement
+       WHERE family_id = ANY($1::uuid[]) ORDER BY family_id, since, partner_id COLLATE "C"`, [familyIds]);
+    for (const r of rows) byFamily.get(r.family_id)?.push({ partnerId: r.partner_id, sinceMicros: Number(r.since_us) });
+    return byFamily;
   }
 
   async involved(db: EntityManager, familyId: string): Promise<string[]> {
-    const rows: Array<{ partner_id: string }> = await db.query(
-      'SELECT partner_id FROM involvement WHERE family_id = $1 ORDER BY since, partner_id', [familyId]);
-    return rows.map((r) => r.partner_id);
+    return ((await this.involvementOf(db, [familyId])).get(familyId) ?? []).map((i) => i.partnerId);
   }
+
 }

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { insertRows } from './sql';
 
 export interface InboxEntry {
   source: string;
@@ -42,12 +43,11 @@ export class InboxStore {
     return new Map(rows.map((r) => [`${r.source} ${r.event_id}`, r.payload_sha256]));
   }
 
-  async record(db: EntityManager, e: InboxEntry): Promise<void> {
-    await db.query(
-      `INSERT INTO inbox (source, event_id, type, occurred_at, family_id, topic, kafka_partition, kafka_offset, payload_sha256, data)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [e.source, e.eventId, e.type, e.occurredAt, e.familyId, e.topic, e.partition, e.offset, e.payloadSha256, JSON.stringify(e.data)]);
+  async recordAll(db: EntityManager, entries: InboxEntry[]): Promise<void> {
+    await insertRows(db, 'INSERT INTO inbox (source, event_id, type, occurred_at, family_id, topic, kafka_partition, kafka_offset, payload_sha256, data)',
+      entries.map((e) => [e.source, e.eventId, e.type, e.occurredAt, e.familyId, e.topic, e.partition, e.offset, e.payloadSha256, JSON.stringify(e.data)]));
   }
+
 
   /** Records a rejection once per topic position; false when this message was rejected before (a redelivery). */
   async reject(db: EntityManager, r: RejectionEntry): Promise<boolean> {

@@ -9,3 +9,5 @@ export * from './retention.store';
 export * from './replay.source';
 export * from './consent.store';
 export * from './delivery.store';
+export * from './sql';
+export * from './pg-values';

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { insertRows } from './sql';
 
 export interface OutboxMessage {
   messageId: string;
@@ -15,24 +16,25 @@ export interface PendingMessage extends OutboxMessage {
 
 /** Messages written in the same transaction as the effect that caused them; the relay publishes them in seq order. */
 export class OutboxStore {
+  /**
+   * Adds messages, taking their seqs under the audit chain head's row lock, which the transaction
+   * holds until it ends (audit appends take the same lock, so one lock orders both). Seqs therefore
+   * become visible in order: once seq n is committed, no lower seq can still appear, and the relay
+   * can read on from the last seq it published instead of searching the whole outbox.
+   */
   async add(db: EntityManager, messages: OutboxMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    const params: unknown[] = [];
-    const rows = messages.map((m, i) => {
-      params.push(m.messageId, m.topic, m.key, m.value, JSON.stringify(m.headers), m.familyId);
-      const b = i * 6;
-      return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6})`;
-    });
-    await db.query(
-      `INSERT INTO outbox (message_id, topic, message_key, value, headers, family_id) VALUES ${rows.join(', ')}
-       ON CONFLICT (message_id) DO NOTHING`, params);
+    await db.query('SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE');
+    await insertRows(db, 'INSERT INTO outbox (message_id, topic, message_key, value, headers, family_id)',
+      messages.map((m) => [m.messageId, m.topic, m.key, m.value, JSON.stringify(m.headers), m.familyId]), 'ON CONFLICT (message_id) DO NOTHING');
   }
 
-  async pending(db: EntityManager, limit: number): Promise<PendingMessage[]> {
+  /** Unpublished messages after seq `after`, in seq order ('0': from the start). */
+  async pending(db: EntityManager, after: string, limit: number): Promise<PendingMessage[]> {
     const rows: Array<{ seq: string; message_id: string; topic: string; message_key: string | null; value: Buffer | null; headers: Record<string, string>; family_id: string | null }> =
       await db.query(
         `SELECT seq, message_id, topic, message_key, value, headers, family_id FROM outbox
-         WHERE published_at IS NULL ORDER BY seq LIMIT $1`, [limit]);
+         WHERE seq > $1 AND published_at IS NULL ORDER BY seq LIMIT $2`, [after, limit]);
     return rows.map((r) => ({ seq: r.seq, messageId: r.message_id, topic: r.topic, key: r.message_key, value: r.value, headers: r.headers, familyId: r.family_id }));
   }
 

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { insertRows } from './sql';
 import type { FamilyEvent } from '@ketenhub/domain';
 
 export interface RegieRecord {
@@ -38,38 +39,53 @@ export interface DesiredTimer {
 /** A family's regie of record and its history, its events in happened-order, and its timers. */
 export class RegieStore {
   async events(db: EntityManager, familyId: string): Promise<FamilyEvent[]> {
-    const rows: Array<{ event_id: string; type: string; time: string; source: string; data: Record<string, unknown> }> = await db.query(
-      `SELECT event_id, type, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS time, source, data
-       FROM inbox WHERE family_id = $1 ORDER BY occurred_at, event_id`, [familyId]);
-    return rows.map((r) => ({ id: r.event_id, type: r.type, time: r.time, source: r.source.replace(/^urn:ketenhub:partner:/, ''), data: r.data }));
+    return (await this.eventsOf(db, [familyId])).get(familyId) ?? [];
+  }
+
+  /** Each family's events (time in milliseconds, UTC, as `toISOString` writes it), for many families in one round trip. */
+  async eventsOf(db: EntityManager, familyIds: string[]): Promise<Map<string, FamilyEvent[]>> {
+    const byFamily = new Map<string, FamilyEvent[]>(familyIds.map((id) => [id, []]));
+    if (familyIds.length === 0) return byFamily;
+    const rows: Array<{ family_id: string; event_id: string; type: string; time: string; source: string; data: Record<string, unknown> }> = await db.query(
+      `SELECT family_id, event_id, type, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS time, source, data
+       FROM inbox WHERE family_id = ANY($1::uuid[]) ORDER BY family_id, occurred_at, event_id COLLATE "C"`, [familyIds]);
+    for (const r of rows) {
+      byFamily.get(r.family_id)?.push({ id: r.event_id, type: r.type, time: r.time, source: r.source.replace(/^urn:ketenhub:partner:/, ''), data: r.data });
+    }
+    return byFamily;
   }
 
   async current(db: EntityManager, familyId: string): Promise<RegieRecord | undefined> {
-    const rows: Array<Record<string, any>> = await db.query('SELECT * FROM regie_of_record WHERE family_id = $1', [familyId]);
-    const r = rows[0];
-    return r && {
+    return (await this.currentOf(db, [familyId])).get(familyId);
+  }
+
+  /** The regie of record of those of these families that have one. */
+  async currentOf(db: EntityManager, familyIds: string[]): Promise<Map<string, RegieRecord>> {
+    if (familyIds.length === 0) return new Map();
+    const rows: Array<Record<string, any>> = await db.query('SELECT * FROM regie_of_record WHERE family_id = ANY($1::uuid[])', [familyIds]);
+    return new Map(rows.map((r) => [r.family_id as string, {
       regisseurRole: r.regisseur_role, regisseurPartner: r.regisseur_partner, veiligheidRole: r.veiligheid_role, veiligheidPartner: r.veiligheid_partner,
       rowId: r.row_id, tableName: r.table_name, tableVersion: r.table_version, configVersion: r.config_version, causeEventId: r.cause_event_id, gapRaised: r.gap_raised,
-    };
+    }]));
   }
 
-  async save(db: EntityManager, familyId: string, record: RegieRecord, since: string): Promise<void> {
-    await db.query(
-      `INSERT INTO regie_of_record (family_id, regisseur_role, regisseur_partner, veiligheid_role, veiligheid_partner, row_id, table_name, table_version, config_version, cause_event_id, since, gap_raised)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-       ON CONFLICT (family_id) DO UPDATE SET regisseur_role = EXCLUDED.regisseur_role, regisseur_partner = EXCLUDED.regisseur_partner,
+  /** Writes each family's regie of record (one row per family; give each family once). */
+  async saveAll(db: EntityManager, rows: Array<{ familyId: string; record: RegieRecord; since: string }>): Promise<void> {
+    await insertRows(db,
+      `INSERT INTO regie_of_record (family_id, regisseur_role, regisseur_partner, veiligheid_role, veiligheid_partner, row_id, table_name, table_version, config_version, cause_event_id, since, gap_raised)`,
+      rows.map(({ familyId, record: r, since }) => [familyId, r.regisseurRole, r.regisseurPartner, r.veiligheidRole, r.veiligheidPartner, r.rowId, r.tableName,
+        r.tableVersion, r.configVersion, r.causeEventId, since, r.gapRaised]),
+      `ON CONFLICT (family_id) DO UPDATE SET regisseur_role = EXCLUDED.regisseur_role, regisseur_partner = EXCLUDED.regisseur_partner,
          veiligheid_role = EXCLUDED.veiligheid_role, veiligheid_partner = EXCLUDED.veiligheid_partner, row_id = EXCLUDED.row_id,
          table_name = EXCLUDED.table_name, table_version = EXCLUDED.table_version, config_version = EXCLUDED.config_version,
-         cause_event_id = EXCLUDED.cause_event_id, since = EXCLUDED.since, gap_raised = EXCLUDED.gap_raised`,
-      [familyId, record.regisseurRole, record.regisseurPartner, record.veiligheidRole, record.veiligheidPartner, record.rowId, record.tableName,
-        record.tableVersion, record.configVersion, record.causeEventId, since, record.gapRaised]);
+         cause_event_id = EXCLUDED.cause_event_id, since = EXCLUDED.since, gap_raised = EXCLUDED.gap_raised`);
   }
 
-  async record(db: EntityManager, familyId: string, change: RegieChange): Promise<void> {
-    await db.query(
-      `INSERT INTO regie_history (family_id, kind, from_role, from_partner, to_role, to_partner, row_id, table_name, table_version, config_version, cause_event_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [familyId, change.kind, change.fromRole, change.fromPartner, change.toRole, change.toPartner, change.rowId, change.tableName, change.tableVersion, change.configVersion, change.causeEventId]);
+  /** Appends changes to the families' regie history, numbered in the order given. */
+  async recordAll(db: EntityManager, changes: Array<{ familyId: string; change: RegieChange }>): Promise<void> {
+    await insertRows(db,
+      'INSERT INTO regie_history (family_id, kind, from_role, from_partner, to_role, to_partner, row_id, table_name, table_version, config_version, cause_event_id)',
+      changes.map(({ familyId, change: c }) => [familyId, c.kind, c.fromRole, c.fromPartner, c.toRole, c.toPartner, c.rowId, c.tableName, c.tableVersion, c.configVersion, c.causeEventId]));
   }
 
   async history(db: EntityManager, familyId: string): Promise<Array<RegieChange & { recordedAt: string }>> {
@@ -80,22 +96,26 @@ export class RegieStore {
     }));
   }
 
-  /** Makes the family's open timers exactly `wanted`: new ones added, moved ones updated, ones no longer wanted cancelled. Fired timers stay fired. */
-  async syncTimers(db: EntityManager, familyId: string, wanted: DesiredTimer[]): Promise<void> {
-    // One statement for all; a key named twice keeps its last wish (ON CONFLICT cannot touch a row twice).
-    const timers = [...new Map(wanted.map((t) => [t.key, t])).values()];
-    if (timers.length > 0) {
+  /**
+   * Makes each family's open timers exactly what it wants: new ones added, moved ones updated,
+   * ones no longer wanted cancelled. Fired timers stay fired. Two statements for all the families.
+   */
+  async syncTimersOf(db: EntityManager, wanted: Map<string, DesiredTimer[]>): Promise<void> {
+    if (wanted.size === 0) return;
+    // A key named twice keeps its last wish (ON CONFLICT cannot touch a row twice).
+    const rows = [...wanted].flatMap(([familyId, timers]) => [...new Map(timers.map((t) => [t.key, t])).values()].map((t) => ({ familyId, ...t })));
+    if (rows.length > 0) {
       await db.query(
         `INSERT INTO timer (family_id, kind, timer_key, due_at, warn_at, person_id)
-         SELECT $1, t.kind, t.timer_key, t.due_at, t.warn_at, t.person_id
-         FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::uuid[]) AS t(kind, timer_key, due_at, warn_at, person_id)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::uuid[])
          ON CONFLICT (family_id, timer_key) DO UPDATE SET due_at = EXCLUDED.due_at, warn_at = EXCLUDED.warn_at, cancelled_at = NULL
          WHERE timer.fired_at IS NULL`,
-        [familyId, timers.map((t) => t.kind), timers.map((t) => t.key), timers.map((t) => t.dueAt), timers.map((t) => t.warnAt ?? null), timers.map((t) => t.personId ?? null)]);
+        [rows.map((t) => t.familyId), rows.map((t) => t.kind), rows.map((t) => t.key), rows.map((t) => t.dueAt), rows.map((t) => t.warnAt ?? null), rows.map((t) => t.personId ?? null)]);
     }
     await db.query(
-      `UPDATE timer SET cancelled_at = now() WHERE family_id = $1 AND fired_at IS NULL AND cancelled_at IS NULL AND NOT (timer_key = ANY($2::text[]))`,
-      [familyId, timers.map((t) => t.key)]);
+      `UPDATE timer SET cancelled_at = now()
+       WHERE family_id = ANY($1::uuid[]) AND fired_at IS NULL AND cancelled_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM unnest($2::uuid[], $3::text[]) AS w(family_id, timer_key) WHERE w.family_id = timer.family_id AND w.timer_key = timer.timer_key)`,
+      [[...wanted.keys()], rows.map((t) => t.familyId), rows.map((t) => t.key)]);
   }
-
 }

@@ -1,6 +1,5 @@
-import type { EntityManager } from 'typeorm';
-import { deadlines, foldFamily, isEvaluationWithoutRegisseur, toPartnerRole, type FamilyState } from '@ketenhub/domain';
-import type { RegieRecord, RegieStore } from '@ketenhub/persistence';
+import { deadlines, isEvaluationWithoutRegisseur, toPartnerRole, type FamilyState } from '@ketenhub/domain';
+import type { DesiredTimer, RegieChange, RegieRecord } from '@ketenhub/persistence';
 import { regieOfRecord, type Partner, type Region } from '@ketenhub/routing';
 import { handoverPackage, holder } from './handover';
 
@@ -26,6 +25,19 @@ export interface FamilyOutcome {
   newcomers: string[];
 }
 
+/**
+ * Where the family record is read and written while events are applied: the family's state from
+ * all its events so far (the one being applied included), and its regie of record, history and
+ * timers. The hub's group context keeps these in memory and writes them once per transaction.
+ */
+export interface FamilyRecordSession {
+  stateOf(familyId: string): FamilyState;
+  regieOf(familyId: string): RegieRecord | undefined;
+  recordChange(familyId: string, change: RegieChange): void;
+  saveRegie(familyId: string, record: RegieRecord, since: string): void;
+  wantTimers(familyId: string, timers: DesiredTimer[]): void;
+}
+
 const hubType = (name: string) => `nl.ketenhub.hub.${name}.v1`;
 
 /**
@@ -34,13 +46,13 @@ const hubType = (name: string) => `nl.ketenhub.hub.${name}.v1`;
  * every change with its reason, the rules' signals, and the timers the state asks for.
  */
 export class FamilyRecord {
-  constructor(private readonly region: Region, private readonly store: RegieStore) {}
+  constructor(private readonly region: Region) {}
 
-  async update(db: EntityManager, change: FamilyChange): Promise<FamilyOutcome> {
-    const { region, store } = this;
-    const state = foldFamily(await store.events(db, change.familyId));
+  update(session: FamilyRecordSession, change: FamilyChange): FamilyOutcome {
+    const { region } = this;
+    const state = session.stateOf(change.familyId);
     const { decision, regisseur: { organisation: regisseurOrg }, veiligheid: { organisation: veiligheidOrg }, regieGap: gap } = regieOfRecord(region, state);
-    const current = await store.current(db, change.familyId);
+    const current = session.regieOf(change.familyId);
     const reason = {
       tabel: decision.table, tabelversie: decision.tableVersion, rij: decision.row ?? 'GEEN', configVersie: region.version, oorzaak: change.event.id,
       ...(decision.row ? { omschrijving: region.regieTable.rows.find((r) => r.id === decision.row)?.description ?? '' } : {}),
@@ -53,7 +65,7 @@ export class FamilyRecord {
     if (!current || current.regisseurRole !== decision.regisseur || current.regisseurPartner !== regisseurOrg) {
       const before = current?.regisseurRole ? holder(toPartnerRole(current.regisseurRole), current.regisseurPartner) : undefined;
       if (current || decision.regisseur) {
-        await store.record(db, change.familyId, { kind: 'REGISSEUR', fromRole: current?.regisseurRole ?? null, fromPartner: current?.regisseurPartner ?? null, toRole: decision.regisseur, toPartner: regisseurOrg, ...base });
+        session.recordChange(change.familyId, { kind: 'REGISSEUR', fromRole: current?.regisseurRole ?? null, fromPartner: current?.regisseurPartner ?? null, toRole: decision.regisseur, toPartner: regisseurOrg, ...base });
       }
       if (regisseur) {
         hubEvents.push({
@@ -65,7 +77,7 @@ export class FamilyRecord {
     }
     if (!current || current.veiligheidRole !== decision.veiligheid || current.veiligheidPartner !== veiligheidOrg) {
       if (current || decision.veiligheid) {
-        await store.record(db, change.familyId, { kind: 'VEILIGHEID', fromRole: current?.veiligheidRole ?? null, fromPartner: current?.veiligheidPartner ?? null, toRole: decision.veiligheid, toPartner: veiligheidOrg, ...base });
+        session.recordChange(change.familyId, { kind: 'VEILIGHEID', fromRole: current?.veiligheidRole ?? null, fromPartner: current?.veiligheidPartner ?? null, toRole: decision.veiligheid, toPartner: veiligheidOrg, ...base });
       }
       if (veiligheid) {
         const before = current?.veiligheidRole ? holder(toPartnerRole(current.veiligheidRole), current.veiligheidPartner) : undefined;
@@ -78,7 +90,7 @@ export class FamilyRecord {
     }
 
     if (gap && !current?.gapRaised) {
-      await store.record(db, change.familyId, { kind: 'REGIE_GAT', fromRole: null, fromPartner: null, toRole: null, toPartner: null, ...base });
+      session.recordChange(change.familyId, { kind: 'REGIE_GAT', fromRole: null, fromPartner: null, toRole: null, toPartner: null, ...base });
       hubEvents.push({
         type: hubType('regie-gat-gesignaleerd'),
         data: { ...(state.municipality && !state.confidential ? { gemeente: state.municipality } : {}), reden: 'Residential placement in the voluntary framework without a perspectiefregisseur of record.' },
@@ -89,7 +101,7 @@ export class FamilyRecord {
       regisseurRole: decision.regisseur, regisseurPartner: regisseurOrg, veiligheidRole: decision.veiligheid, veiligheidPartner: veiligheidOrg,
       ...base, gapRaised: gap,
     };
-    await store.save(db, change.familyId, record, change.event.time);
+    session.saveRegie(change.familyId, record, change.event.time);
 
     if (isEvaluationWithoutRegisseur(change.event.type, change.event.data, change.sender.role)) {
       hubEvents.push({
@@ -105,7 +117,7 @@ export class FamilyRecord {
       hubEvents.push({ type: hubType('dossier-overgedragen'), data: { overdracht: handoverPackage(state, regisseur, veiligheid) }, relations: { NIEUW_BETROKKEN: newcomers } });
     }
 
-    await store.syncTimers(db, change.familyId, deadlines(state, region.ruleSettings));
+    session.wantTimers(change.familyId, deadlines(state, region.ruleSettings));
     return { state, hubEvents, newcomers };
   }
 }

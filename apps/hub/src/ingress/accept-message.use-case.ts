@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { decodeCloudEvent, type Contracts, type KetenhubCloudEvent } from '@ketenhub/contracts';
 import { HUB_SOURCE, partnerSource, type Topics } from '@ketenhub/messaging';
-import type { AuditStore, FamilyStore, InboxStore, OutboxStore } from '@ketenhub/persistence';
+import type { AuditStore, FamilyStore, InboxStore, OutboxStore, RegieStore } from '@ketenhub/persistence';
 import { kaderOf, type FamilyState } from '@ketenhub/domain';
 import { collectPersonRefs, replaceBsns, type BsnVault } from '@ketenhub/privacy';
 import { resolveRecipients, type Partner, type Region } from '@ketenhub/routing';
@@ -22,6 +22,7 @@ export interface AcceptMessageDeps {
   vault: BsnVault;
   families: FamilyStore;
   inbox: InboxStore;
+  regie: RegieStore;
   outbox: OutboxStore;
   audit: AuditStore;
   familyRecord: FamilyRecord;
@@ -40,6 +41,13 @@ class Refused extends Error {
 class FailedAt extends Error {
   constructor(readonly index: number, readonly error: unknown) {
     super(`message ${index} of the group could not be applied`);
+  }
+}
+
+/** The group's writes, made together at the end of its transaction, failed. */
+class FlushFailed extends Error {
+  constructor(readonly error: unknown) {
+    super('the writes of the group could not be made');
   }
 }
 
@@ -86,6 +94,7 @@ export class AcceptMessageUseCase {
         const batch = this.disclosureBatch();
         const group = await GroupContext.load(db, this.deps, this.deps.vault, [checked.event]);
         const outcome = await this.apply(db, message, owner, checked.event, batch, group);
+        await group.flush(db);
         await batch.flush(db);
         return outcome;
       });
@@ -122,12 +131,17 @@ export class AcceptMessageUseCase {
             throw new FailedAt(i, error);
           }
         }
-        await batch.flush(db);
+        await group.flush(db).catch((error: unknown) => { throw new FlushFailed(error); });
+        await batch.flush(db).catch((error: unknown) => { throw new FlushFailed(error); });
         return applied;
       }));
     } catch (error) {
-      if (!(error instanceof FailedAt)) throw error;
-      await splitAt(error.index);
+      if (error instanceof FailedAt) return splitAt(error.index);
+      if (!(error instanceof FlushFailed)) throw error;
+      // Which message made the group's writes fail is not known: halve the group until it is.
+      const half = Math.ceil(messages.length / 2);
+      await this.applyInGroups(messages.slice(0, half), owner, outcomes);
+      await this.applyInGroups(messages.slice(half), owner, outcomes);
     }
   }
 
@@ -161,7 +175,7 @@ export class AcceptMessageUseCase {
 
   /** One event's effect; its disclosures go into `batch`, which the caller flushes before commit. */
   private async apply(db: EntityManager, message: InboundMessage, owner: Partner, event: KetenhubCloudEvent, batch: DisclosureBatch, group: GroupContext): Promise<Outcome> {
-    const { families, inbox, region } = this.deps;
+    const { region } = this.deps;
     const payloadSha256 = createHash('sha256').update(message.value ?? Buffer.alloc(0)).digest();
     const seen = group.payloadHashOf(event.source, event.id);
     if (seen) {
@@ -172,24 +186,26 @@ export class AcceptMessageUseCase {
       });
     }
 
-    const { familyId, personIdOf } = await this.resolveFamily(db, event, group);
-    const family = group.lockedFamily(familyId) ?? await families.lock(db, familyId);
+    const { familyId, personIdOf } = this.resolveFamily(event, group);
+    const family = await group.family(db, familyId);
     const municipality = readMunicipality(event.data) ?? family.municipality ?? undefined;
-    if (municipality && !family.municipality) await families.setMunicipalityIfUnknown(db, familyId, municipality);
-    group.holds(familyId, family.municipality ?? municipality ?? null);
+    if (municipality) group.learnMunicipality(familyId, municipality);
 
     const data = replaceBsns(event.data, personIdOf);
-    await inbox.record(db, {
+    group.recordEvent({
       source: event.source, eventId: event.id, type: event.type, occurredAt: event.time, familyId,
       topic: message.topic, partition: message.partition, offset: message.offset, payloadSha256, data,
-    });
-    group.accepted(event.source, event.id, payloadSha256);
-    const involvedBefore = await families.involved(db, familyId);
-    await families.involve(db, familyId, owner.id, event.time, event.id);
-    const consentProblem = await this.deps.consent.apply(db, { id: event.id, type: event.type, data }, familyId, owner.id);
-    if (consentProblem) throw new Refused({ ...consentProblem, eventId: event.id, eventType: event.type });
+    }, owner.id);
+    const involvedBefore = group.involved(familyId);
+    group.involve(familyId, owner.id, event.time, event.id);
+    if (this.deps.consent.records(event.type)) {
+      // Consent rows refer to the family's persons: those the group added must be written first.
+      await group.flush(db);
+      const consentProblem = await this.deps.consent.apply(db, { id: event.id, type: event.type, data }, familyId, owner.id);
+      if (consentProblem) throw new Refused({ ...consentProblem, eventId: event.id, eventType: event.type });
+    }
 
-    const outcome = await this.deps.familyRecord.update(db, {
+    const outcome = this.deps.familyRecord.update(group, {
       familyId, sender: owner, involvedBefore, event: { id: event.id, type: event.type, time: event.time, data: data as Record<string, unknown> },
     });
     const sizeBefore = batch.size;
@@ -215,9 +231,9 @@ export class AcceptMessageUseCase {
     }
 
     for (const partnerId of outcome.newcomers) {
-      if (partnerId !== owner.id) await families.involve(db, familyId, partnerId, event.time, event.id);
+      if (partnerId !== owner.id) group.involve(familyId, partnerId, event.time, event.id);
     }
-    const involvedNow = await families.involved(db, familyId);
+    const involvedNow = group.involved(familyId);
     for (const hubEvent of outcome.hubEvents) {
       await send({
         type: hubEvent.type, time: decidedAt, data: hubEvent.data, familyId, causationId: event.id, actor: null,
@@ -232,8 +248,8 @@ export class AcceptMessageUseCase {
   }
 
   /** Finds the family of the persons the event names; a BSN seen for the first time joins that family, or a new one. */
-  private async resolveFamily(db: EntityManager, event: KetenhubCloudEvent, group: GroupContext): Promise<{ familyId: string; personIdOf: (bsn: string) => string }> {
-    const { families, vault } = this.deps;
+  private resolveFamily(event: KetenhubCloudEvent, group: GroupContext): { familyId: string; personIdOf: (bsn: string) => string } {
+    const { vault } = this.deps;
     const refs = collectPersonRefs(event.data);
     const bsns = [...new Set(refs.flatMap((r) => ('bsn' in r ? [r.bsn] : [])))];
     const ids = [...new Set(refs.flatMap((r) => ('persoonId' in r ? [r.persoonId] : [])))];
@@ -257,8 +273,7 @@ export class AcceptMessageUseCase {
     let familyId = familyIds[0];
     if (familyId === undefined) {
       familyId = randomUUID();
-      await families.create(db, familyId, readMunicipality(event.data) ?? null);
-      group.holds(familyId, readMunicipality(event.data) ?? null);
+      group.createFamily(familyId, readMunicipality(event.data) ?? null);
     }
     const personIds = new Map<string, string>();
     for (const [bsn, hash] of hashes) {
@@ -267,8 +282,7 @@ export class AcceptMessageUseCase {
         personIds.set(bsn, known.id);
       } else {
         const id = randomUUID();
-        await families.addPerson(db, { id, familyId, bsnHash: hash, bsnEncrypted: vault.encrypt(bsn) });
-        group.addPerson({ id, familyId, bsnHash: hash });
+        group.addPerson({ id, familyId, bsnHash: hash, bsnEncrypted: vault.encrypt(bsn) });
         personIds.set(bsn, id);
       }
     }

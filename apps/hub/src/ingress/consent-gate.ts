@@ -25,6 +25,11 @@ interface Given {
 export class ConsentGate {
   constructor(private readonly region: Region, private readonly store: ConsentStore) {}
 
+  /** Whether `apply` records or revokes consent for events of this type. */
+  records(type: string): boolean {
+    return type === GIVEN || type === REVOKED;
+  }
+
   /** Records or revokes consent when the event is about consent; a rejection when it cannot be applied. */
   async apply(db: EntityManager, event: { id: string; type: string; data: unknown }, familyId: string, senderId: string): Promise<Omit<Rejection, 'eventId' | 'eventType'> | undefined> {
     if (event.type === GIVEN) {

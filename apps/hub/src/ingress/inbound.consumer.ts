@@ -123,6 +123,7 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
     // A message the failpoint marks fails before anything of it is applied; the ones before it go through.
     const failing = messages.findIndex((m) => failsToApply(this.config.failpoint, m.value));
     const group = failing < 0 ? messages : messages.slice(0, failing);
+    this.metrics.applyGroup.observe(group.length);
     const started = process.hrtime.bigint();
     const result = await this.useCase.executeBatch(group.map((m) => ({ topic, partition, offset: m.offset, value: m.value })), owner);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;

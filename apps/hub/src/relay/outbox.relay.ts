@@ -24,6 +24,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly pause = new WakeableSleep();
   private loop?: Promise<void>;
   private lastError?: string;
+  /**
+   * The last seq this relay published: every lower seq is published or was never committed
+   * (OutboxStore.add takes seqs in commit order), so the next read starts after it rather than
+   * wading through the published rows the partial index still points at until vacuum.
+   */
+  private publishedUpTo = '0';
 
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
@@ -77,12 +83,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private async publishBatch(): Promise<number> {
     const producer = this.producer;
     if (!producer) return 0;
-    return this.dataSource.transaction(async (db) => {
+    const published = await this.dataSource.transaction(async (db) => {
       const [{ locked }] = (await db.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [RELAY_LOCK])) as Array<{ locked: boolean }>;
-      if (!locked) return 0;
-      const pending = await this.outbox.pending(db, this.config.relay.batchSize);
+      if (!locked) return [];
+      const pending = await this.outbox.pending(db, this.publishedUpTo, this.config.relay.batchSize);
       this.metrics.outboxBacklog.set(pending.length);
-      if (pending.length === 0) return 0;
+      if (pending.length === 0) return [];
       const byTopic = new Map<string, Message[]>();
       for (const m of pending) {
         const messages = byTopic.get(m.topic) ?? [];
@@ -95,8 +101,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       });
       await this.outbox.markPublished(db, pending.map((m) => m.seq));
       for (const [topic, messages] of byTopic) this.metrics.delivered.inc({ topic }, messages.length);
-      return pending.length;
+      return pending;
     });
+    // Only once the marks are committed: a rollback leaves them to be read again.
+    if (published.length > 0) this.publishedUpTo = published[published.length - 1].seq;
+    return published.length;
   }
 
   async onApplicationShutdown(): Promise<void> {

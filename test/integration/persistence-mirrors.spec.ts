@@ -1,0 +1,88 @@
+/**
+ * What the group path relies on PostgreSQL for, checked against the real server:
+ *   - the outbox hands out seqs in commit order, so the relay may read on from the last seq it
+ *     published (a transaction adding messages waits for an earlier one that has not committed);
+ *   - the values the group context keeps in memory are the ones PostgreSQL would give back
+ *     (jsonb's key order, timestamptz's microseconds).
+ */
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { createDataSource, epochMicros, inJsonbKeyOrder, migrate, OutboxStore, type OutboxMessage } from '@ketenhub/persistence';
+import { createTestDatabase } from '../support/test-env';
+
+describe('PostgreSQL behaviour the group path relies on', () => {
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    dataSource = createDataSource(await createTestDatabase(), 4);
+    await dataSource.initialize();
+    await migrate(dataSource);
+  });
+  afterAll(async () => {
+    await dataSource?.destroy();
+  });
+
+  /** Message ids are uuids; `named` remembers which is which. */
+  const named = new Map<string, string>();
+  const message = (name: string): OutboxMessage => {
+    const messageId = randomUUID();
+    named.set(messageId, name);
+    return { messageId, topic: 't', key: null, value: Buffer.from(name), headers: {}, familyId: null };
+  };
+
+  jest.setTimeout(20_000);
+
+  it('gives outbox seqs in commit order: a second writer waits until the first commits, and gets the higher seq', async () => {
+    const outbox = new OutboxStore();
+    const events: string[] = [];
+    let releaseFirst!: () => void;
+    const firstMayCommit = new Promise<void>((resolve) => { releaseFirst = resolve; });
+    let firstAdded!: () => void;
+    const firstHasAdded = new Promise<void>((resolve) => { firstAdded = resolve; });
+
+    const first = dataSource.transaction(async (db) => {
+      await outbox.add(db, [message('first')]);
+      firstAdded();
+      await firstMayCommit;
+      events.push('first commits');
+    });
+    await firstHasAdded;
+    const second = dataSource.transaction(async (db) => {
+      await outbox.add(db, [message('second')]);
+      events.push('second added');
+    });
+    // Without the lock the second would add at once, taking a seq while a lower one is uncommitted.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    events.push('first released');
+    releaseFirst();
+    await Promise.all([first, second]);
+
+    expect(events).toEqual(['first released', 'first commits', 'second added']);
+    const rows: Array<{ message_id: string }> = await dataSource.query('SELECT message_id FROM outbox ORDER BY seq');
+    expect(rows.map((r) => named.get(r.message_id))).toEqual(['first', 'second']);
+  });
+
+  it('reads on after a seq: only unpublished messages after it, in order', async () => {
+    const outbox = new OutboxStore();
+    await dataSource.transaction((db) => outbox.add(db, ['a', 'b', 'c'].map((id) => message(`after-${id}`))));
+    const all = await dataSource.transaction((db) => outbox.pending(db, '0', 100));
+    const [a, b, c] = ['a', 'b', 'c'].map((id) => all.find((m) => named.get(m.messageId) === `after-${id}`)!);
+    await dataSource.transaction((db) => outbox.markPublished(db, [b.seq]));
+    const after = await dataSource.transaction((db) => outbox.pending(db, a.seq, 100));
+    expect(after.map((m) => named.get(m.messageId))).toEqual(['after-c']);
+    expect(c.seq > a.seq).toBe(true);
+  });
+
+  it('orders object keys as jsonb does', async () => {
+    const value = { zz: 1, a: { bbb: [{ yy: true, x: null }], aa: 'x' }, B: 2, é: 3, b: 4, ä: { 'long key': 1, k: 2 }, ab: 5 };
+    const [{ back }] = await dataSource.query('SELECT $1::jsonb::text AS back', [JSON.stringify(value)]);
+    expect(JSON.stringify(inJsonbKeyOrder(value))).toBe(JSON.stringify(JSON.parse(back)));
+  });
+
+  it('keeps the microseconds of a time as timestamptz does', async () => {
+    const times = ['2026-03-01T10:00:00.123456Z', '2026-03-01T10:00:00+01:00', '2026-03-01T10:00:00.5-02:30', '1969-12-31T23:59:59.999999Z'];
+    const rows: Array<{ us: string }> = await dataSource.query(
+      'SELECT (extract(epoch FROM t) * 1000000)::bigint::text AS us FROM unnest($1::timestamptz[]) WITH ORDINALITY AS x(t, n) ORDER BY n', [times]);
+    expect(times.map(epochMicros)).toEqual(rows.map((r) => Number(r.us)));
+  });
+});
