@@ -15,7 +15,8 @@
  *      waves (the stories' steps, in order); cost per event in wall time, hub CPU and apply time.
  * The hub runs as its own process; its CPU time and peak RSS (VmHWM) come from /proc. Progress
  * goes to stderr every two seconds; the last line on stdout is one JSON object.
- * Uses KAFKA_BROKERS and DATABASE_URL when set, otherwise starts throw-away ones.
+ * Uses KAFKA_BROKERS and DATABASE_URL when set, otherwise starts throw-away ones. BENCH_HUB_NODE_ARGS
+ * adds flags to the hub's node (for a CPU profile: '--cpu-prof --cpu-prof-dir=/tmp/prof').
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -133,6 +134,12 @@ function procStats(pid: number): { cpuSeconds: number; peakRssMiB: number; rssMi
   return { cpuSeconds: ticks / 100, peakRssMiB: kib('VmHWM') / 1024, rssMiB: kib('VmRSS') / 1024 };
 }
 
+/** Busy CPU seconds of the whole machine (all cores), from /proc/stat: user, nice, system, irq, softirq, steal. */
+function machineBusySeconds(): number {
+  const [, user, nice, system, , , irq, softirq, steal] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  return (user + nice + system + irq + softirq + steal) / 100;
+}
+
 async function createDatabase(adminUrl: string): Promise<string> {
   const name = `bench_${Date.now()}`;
   const admin = new Client({ connectionString: adminUrl });
@@ -180,7 +187,9 @@ async function rawPipe(kafka: Kafka, prefix: string, payloads: Buffer[]): Promis
 }
 
 async function startHub(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(repoRoot(), 'dist', 'apps', 'hub', 'src', 'main.js')], { cwd: repoRoot(), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  // BENCH_HUB_NODE_ARGS passes flags to the hub's node, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof' for a profile.
+  const nodeArgs = (process.env.BENCH_HUB_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, path.join(repoRoot(), 'dist', 'apps', 'hub', 'src', 'main.js')], { cwd: repoRoot(), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const lines: string[] = [];
   readline.createInterface({ input: child.stderr! }).on('line', (l) => lines.push(l));
   const url = await new Promise<string>((resolve, reject) => {
@@ -216,13 +225,13 @@ async function stopHub(child: ChildProcess): Promise<void> {
   }
 }
 
-interface HubCounters { accepted: number; rejected: Map<string, number>; applySeconds: number; applied: number }
+interface HubCounters { accepted: number; rejected: Map<string, number>; applySeconds: number; applied: number; groups: number; groupedMessages: number }
 
 /** The hub's own counts from /metrics: events accepted and rejected (by reason), and the time spent applying accepted ones. */
 async function hubCounters(url: string): Promise<HubCounters> {
   const response = await fetch(`${url}/metrics`);
   if (!response.ok) throw new Error(`the hub's ${url}/metrics answered ${response.status}`);
-  const counters: HubCounters = { accepted: 0, rejected: new Map(), applySeconds: 0, applied: 0 };
+  const counters: HubCounters = { accepted: 0, rejected: new Map(), applySeconds: 0, applied: 0, groups: 0, groupedMessages: 0 };
   for (const line of (await response.text()).split('\n')) {
     const m = /^([a-z_]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
     if (!m) continue;
@@ -234,6 +243,8 @@ async function hubCounters(url: string): Promise<HubCounters> {
     }
     if (name === 'ketenhub_processing_seconds_sum' && labels.includes('outcome="accepted"')) counters.applySeconds = Number(value);
     if (name === 'ketenhub_processing_seconds_count' && labels.includes('outcome="accepted"')) counters.applied = Number(value);
+    if (name === 'ketenhub_apply_group_messages_count') counters.groups = Number(value);
+    if (name === 'ketenhub_apply_group_messages_sum') counters.groupedMessages = Number(value);
   }
   return counters;
 }
@@ -411,7 +422,8 @@ function hubEnv(env: DevEnv, databaseUrl: string, prefix: string): Record<string
 
 interface PipeAndHubFigures {
   eventsPerSecond: number; rawPipeEventsPerSecond: number; ratio: number; p50Ms: number; p95Ms: number; p99Ms: number; p999Ms: number;
-  latencySamples: number; pacedRate: number; peakRssMiB: number; hubCpuCoresAtSaturation: number; events: number; families: number;
+  latencySamples: number; pacedRate: number; peakRssMiB: number; hubCpuCoresAtSaturation: number; machineCpuCoresAtSaturation: number;
+  meanGroupAtSaturation: number; events: number; families: number;
 }
 
 async function main(): Promise<void> {
@@ -456,6 +468,7 @@ async function pipeAndHub(env: DevEnv, kafka: Kafka, prefix: string, opts: Optio
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
   const accepted = async () => Number((await db.query('SELECT count(*) AS n FROM inbox')).rows[0].n);
+  const unpublished = async () => Number((await db.query('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL')).rows[0].n);
 
   const firstDelivery = new Map<string, number>();
   const reader = kafka.consumer({ groupId: `${prefix}bench-reader`, maxWaitTimeInMs: 20 });
@@ -476,13 +489,15 @@ async function pipeAndHub(env: DevEnv, kafka: Kafka, prefix: string, opts: Optio
   // Saturation: everything at once, then drain.
   const sentAt = new Map<string, number>();
   const cpuBefore = procStats(pid).cpuSeconds;
+  const machineBefore = machineBusySeconds();
   const started = Date.now();
   for (let i = 0; i < mix.length; i += 2000) await produceAll(producer, prefix, mix.slice(i, i + 2000), sentAt);
   progress(`produced ${mix.length} events in ${((Date.now() - started) / 1000).toFixed(1)} s; draining`);
   let done = 0;
   let last = Date.now();
-  while (done < mix.length) {
-    await sleep(500);
+  // Through the full path: every event applied and every message it caused published.
+  while (done < mix.length || await unpublished() > 0) {
+    await sleep(200);
     done = await accepted();
     if (Date.now() - last > 2000) {
       const s = procStats(pid);
@@ -493,7 +508,10 @@ async function pipeAndHub(env: DevEnv, kafka: Kafka, prefix: string, opts: Optio
   const seconds = (Date.now() - started) / 1000;
   const eventsPerSecond = mix.length / seconds;
   const cpuSaturation = (procStats(pid).cpuSeconds - cpuBefore) / seconds;
-  progress(`saturation: ${eventsPerSecond.toFixed(0)} events/s; hub CPU ${(cpuSaturation * 100).toFixed(0)} % of one core`);
+  const machineSaturation = (machineBusySeconds() - machineBefore) / seconds;
+  const groups = await hubCounters(hub.url);
+  const meanGroup = groups.groupedMessages / Math.max(1, groups.groups);
+  progress(`saturation: ${eventsPerSecond.toFixed(0)} events/s; hub CPU ${(cpuSaturation * 100).toFixed(0)} % of one core, machine ${machineSaturation.toFixed(2)} of ${os.cpus().length} cores busy; ${meanGroup.toFixed(1)} messages per group`);
 
   // Latency at a fixed rate, on new families.
   const rateStories = Array.from({ length: Math.ceil((opts.rate * opts.rateSeconds) / 5) }, (_, n) => familyStory(opts.families + n));
@@ -532,6 +550,7 @@ async function pipeAndHub(env: DevEnv, kafka: Kafka, prefix: string, opts: Optio
     eventsPerSecond: Math.round(eventsPerSecond), rawPipeEventsPerSecond: Math.round(rawRate), ratio: Number((eventsPerSecond / rawRate).toFixed(4)),
     p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95), p99Ms: percentile(latencies, 99), p999Ms: percentile(latencies, 99.9),
     latencySamples: latencies.length, pacedRate: opts.rate, peakRssMiB: Math.round(stats.peakRssMiB), hubCpuCoresAtSaturation: Number(cpuSaturation.toFixed(2)),
+    machineCpuCoresAtSaturation: Number(machineSaturation.toFixed(2)), meanGroupAtSaturation: Number(meanGroup.toFixed(1)),
     events: mix.length, families: opts.families,
   };
 }
