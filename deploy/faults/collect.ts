@@ -13,10 +13,9 @@ export async function readDatabase(databaseUrl: string): Promise<Omit<VerifyInpu
   const db = await new DataSource({ type: 'postgres', url: databaseUrl }).initialize();
   try {
     const inbox: InboxRow[] = (await db.query(
-      // received_at is the accepting transaction's start, to the microsecond.
-      `SELECT source, event_id, (extract(epoch FROM received_at) * 1000000)::bigint::text AS us, kafka_offset::text AS kafka_offset FROM inbox`,
-    )).map((r: { source: string; event_id: string; us: string; kafka_offset: string }) => ({
-      source: r.source, eventId: r.event_id, receivedAtUs: BigInt(r.us), offset: BigInt(r.kafka_offset),
+      `SELECT source, event_id, accepted_seq::text AS accepted_seq FROM inbox`,
+    )).map((r: { source: string; event_id: string; accepted_seq: string }) => ({
+      source: r.source, eventId: r.event_id, acceptedSeq: BigInt(r.accepted_seq),
     }));
     const outbox: OutboxRow[] = (await db.query('SELECT seq::text AS seq, message_id, topic, family_id FROM outbox'))
       .map((r: { seq: string; message_id: string; topic: string; family_id: string | null }) => ({ seq: BigInt(r.seq), messageId: r.message_id, topic: r.topic, familyId: r.family_id }));

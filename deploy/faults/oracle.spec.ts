@@ -1,7 +1,7 @@
 import { familyStory, type ChainEvent } from '../bench/chain-mix';
 import { roundsInAcceptanceOrder } from './oracle';
 
-const at = (e: ChainEvent, us: number, offset = 0) => ({ source: String(e.event.source), eventId: e.event.id, receivedAtUs: BigInt(us), offset: BigInt(offset) });
+const at = (e: ChainEvent, seq: number) => ({ source: String(e.event.source), eventId: e.event.id, acceptedSeq: BigInt(seq) });
 
 describe('the oracle\'s replay order', () => {
   it('gives every family its events in the order the hub under faults accepted them, one per round', () => {
@@ -12,10 +12,10 @@ describe('the oracle\'s replay order', () => {
     expect(rounds.map((round) => round.map((e) => `${e.family}:${e.step}`))).toEqual([['1:1', '2:0'], ['1:0', '2:1'], ['1:2', '2:2'], ['1:3', '2:3'], ['1:4']]);
   });
 
-  it('takes the offset as the order within one transaction (group commit)', () => {
+  it('takes the accepted seq as the order, not the order of the inbox rows read', () => {
     const a = familyStory(3);
-    // Veilig Thuis' three events were accepted in one transaction, at offsets 7, 8 and 9.
-    const inbox = [at(a[0], 10), at(a[3], 20, 9), at(a[1], 20, 7), at(a[2], 20, 8), at(a[4], 30)];
+    // Veilig Thuis' three events were accepted in one transaction, with seqs 21, 22 and 23.
+    const inbox = [at(a[0], 10), at(a[3], 23), at(a[1], 21), at(a[2], 22), at(a[4], 30)];
     const rounds = roundsInAcceptanceOrder([a[0], a[3], a[2], a[1], a[4]], inbox);
     expect(rounds.map((round) => round.map((e) => e.step))).toEqual([[0], [1], [2], [3], [4]]);
   });

@@ -6,9 +6,9 @@
  * their order, so the undisturbed hub must write, per event, the very message ids the disturbed
  * one should have delivered. Families are independent, so only the order within a family is kept:
  * round k carries every family's k-th event and the next round waits until the round is accepted.
- * The order is read from the inbox (acceptedBefore), which holds while the hub under faults applies
- * one partition at a time, as it does by default; with partitions applied concurrently a family's
- * events from two partners could be applied in another order than their transactions started.
+ * The order is read from the inbox (acceptedBefore: its accepted_seq), which orders a family's
+ * events as applied also when one transaction took events of several partitions, or when several
+ * transactions ran at once (KAFKA_APPLY_TRANSACTIONS).
  */
 import * as path from 'node:path';
 import { Kafka, Partitioners } from 'kafkajs';

@@ -19,22 +19,18 @@ export interface AcceptedEvent {
 export interface InboxRow {
   source: string;
   eventId: string;
-  /** When the hub's transaction accepted it, in microseconds since the epoch. */
-  receivedAtUs: bigint;
   /**
-   * Its offset on the inbound partition it was read from. One transaction may accept several
-   * events of a partition (group commit), all with the same received_at, in offset order.
+   * inbox.accepted_seq: the order of acceptance. One transaction may accept events of several
+   * partitions (group commit across partitions), all with one received_at; the seq still orders
+   * them as applied, and per family it orders them across concurrent transactions too (a group
+   * writes its inbox rows only once it holds its families' locks).
    */
-  offset: bigint;
+  acceptedSeq: bigint;
 }
 
-/**
- * Which of two inbox rows of one partition the hub accepted first: by transaction, then by offset
- * within one. Across partitions this is the transactions' start order, which is the order of
- * acceptance as long as the hub applies one partition at a time (KAFKA_PARTITIONS_CONCURRENTLY=1).
- */
+/** Whether the hub accepted a before b: exact within a partition and within a family. */
 export function acceptedBefore(a: InboxRow, b: InboxRow): boolean {
-  return a.receivedAtUs < b.receivedAtUs || (a.receivedAtUs === b.receivedAtUs && a.offset < b.offset);
+  return a.acceptedSeq < b.acceptedSeq;
 }
 
 export interface OutboxRow {

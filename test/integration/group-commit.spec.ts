@@ -1,5 +1,6 @@
 /**
- * Group commit: messages of one partition are applied many to a transaction, and a message the
+ * Group commit: messages are applied many to a transaction, also across partitions and partners
+ * when they arrive together, and a message the
  * hub refuses in the middle of a group costs its neighbours nothing. Each refused message (an
  * unknown person, an id reused with other content inside the same group, bytes that are not
  * JSON) becomes its own rejection; every other event is accepted once, with one audit record per
@@ -10,12 +11,17 @@ import { verifyAuditChain } from '@ketenhub/persistence';
 import { chainEvent, hulpvraag, makeBsn } from '../support/factories';
 import { pollUntil } from '../support/poll';
 import { openScenario, type Scenario } from '../support/scenario';
+import { startHubProcess, testKeys } from '../support/test-env';
+
+const TOEGANG = ['toegang-almere', 'toegang-dronten', 'toegang-lelystad'];
 
 describe('group commit', () => {
   let scenario: Scenario;
+  const env = { REGION_DIR: 'config/regions/flevoland' };
+  const keys = testKeys();
 
   beforeAll(async () => {
-    scenario = await openScenario(['toegang-almere'], { REGION_DIR: 'config/regions/flevoland' });
+    scenario = await openScenario(TOEGANG, env, keys);
   });
   afterAll(async () => {
     await scenario?.close();
@@ -65,5 +71,30 @@ describe('group commit', () => {
     expect(messages).toBeGreaterThan(0);
     expect(unmatched).toEqual([]);
     expect(await verifyAuditChain(scenario.db.manager)).toMatchObject({ ok: true });
+  });
+
+  it('applies what several partners sent together in shared transactions, each partner in its own order, and records that order', async () => {
+    // Written while the hub is down, so that its first fetch finds three partitions (one per
+    // partner topic: a simulated partner keys every message by its own id) full at once.
+    await scenario.hub.stop();
+    const sent = new Map(TOEGANG.map((id) => [id, Array.from({ length: 6 }, () => hulpvraag(id, [makeBsn()]))]));
+    for (const [id, events] of sent) await scenario.partner(id).sendAll(events);
+    scenario.hub = await startHubProcess({ databaseUrl: scenario.databaseUrl, topicPrefix: scenario.prefix, env, keys });
+
+    const ids = [...sent.values()].flat().map((e) => e.id as string);
+    const rows = await pollUntil('all 18 events accepted', async () => {
+      const found: Array<{ event_id: string; topic: string; tx: string }> = await scenario.db.query(
+        'SELECT event_id, topic, xmin::text AS tx FROM inbox WHERE event_id = ANY($1) ORDER BY accepted_seq', [ids]);
+      return found.length === ids.length ? found : undefined;
+    }, 60_000);
+    // One transaction per partition would never hold two partners' events.
+    const partnersPerTransaction = new Map<string, Set<string>>();
+    for (const r of rows) partnersPerTransaction.set(r.tx, (partnersPerTransaction.get(r.tx) ?? new Set()).add(r.topic));
+    expect(Math.max(...[...partnersPerTransaction.values()].map((topics) => topics.size))).toBeGreaterThanOrEqual(2);
+    expect(partnersPerTransaction.size).toBeLessThan(TOEGANG.length);
+    // accepted_seq orders each partner's events as it sent them.
+    for (const [id, events] of sent) {
+      expect(rows.filter((r) => r.topic.endsWith(`inbound.${id}`)).map((r) => r.event_id)).toEqual(events.map((e) => e.id));
+    }
   });
 });

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { repoRoot } from './repo-root';
 
 export interface HubConfig {
-  kafka: { brokers: string[]; clientId: string; groupId: string; topicPrefix: string; partitions: number; sessionTimeoutMs: number; applyBatchSize: number; partitionsConcurrently: number };
+  kafka: { brokers: string[]; clientId: string; groupId: string; topicPrefix: string; partitions: number; sessionTimeoutMs: number; applyBatchSize: number; applyTransactions: number; partitionsConcurrently: number };
   databaseUrl: string;
   http: { port: number; host: string };
   regionDir: string;
@@ -100,7 +100,8 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
       partitions: integer('KAFKA_TOPIC_PARTITIONS', 3, 1, 1000),
       sessionTimeoutMs: integer('KAFKA_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
       applyBatchSize: integer('KAFKA_APPLY_BATCH_SIZE', 100, 1, 5_000),
-      partitionsConcurrently: integer('KAFKA_PARTITIONS_CONCURRENTLY', 1, 1, 64),
+      applyTransactions: integer('KAFKA_APPLY_TRANSACTIONS', 4, 1, 16),
+      partitionsConcurrently: integer('KAFKA_PARTITIONS_CONCURRENTLY', 64, 1, 1_000),
     },
     databaseUrl,
     http: { port: integer('HTTP_PORT', 3000, 0, 65535), host: env.HTTP_HOST ?? '127.0.0.1' },

@@ -69,31 +69,34 @@ export class AcceptMessageUseCase {
   constructor(private readonly deps: AcceptMessageDeps) {}
 
   /**
-   * Applies messages of one partition in order, many to a transaction (group commit: one WAL
+   * Applies messages in order, many to a transaction (group commit: one WAL
    * flush and one audit-chain append for the lot instead of one per event). A message the hub
    * refuses, or one that fails, splits the group: the messages before it are applied together
    * again, it alone takes the one-message path (a refusal becomes a rejection there), and the
    * rest carry on together. `outcomes` holds only what committed; `failure`, when set, is the
-   * message at index outcomes.length that could not be applied, and nothing after it was.
+   * message at index outcomes.length that could not be applied, and nothing after it was. The
+   * messages may come from several partitions and partners (see GroupCommitQueue); each is checked
+   * against its own topic's owner.
    */
-  async executeBatch(messages: InboundMessage[], owner: Partner): Promise<BatchResult> {
+  async executeBatch(messages: InboundMessage[]): Promise<BatchResult> {
     const outcomes: Outcome[] = [];
     try {
-      await this.applyInGroups(messages, owner, outcomes);
+      await this.applyInGroups(messages, outcomes);
       return { outcomes };
     } catch (error) {
       return { outcomes, failure: error };
     }
   }
 
-  async execute(message: InboundMessage, owner: Partner): Promise<Outcome> {
+  async execute(message: InboundMessage): Promise<Outcome> {
+    const { owner } = message;
     const checked = this.check(message, owner);
     if (!checked.ok) return this.reject(message, owner, checked.rejection);
     try {
       return await this.deps.dataSource.transaction('READ COMMITTED', async (db) => {
         const batch = this.disclosureBatch();
         const group = await GroupContext.load(db, this.deps, this.deps.vault, [checked.event]);
-        const outcome = await this.apply(db, message, owner, checked.event, batch, group);
+        const outcome = await this.apply(db, message, checked.event, batch, group);
         await group.flush(db);
         await batch.flush(db);
         return outcome;
@@ -104,18 +107,18 @@ export class AcceptMessageUseCase {
     }
   }
 
-  private async applyInGroups(messages: InboundMessage[], owner: Partner, outcomes: Outcome[]): Promise<void> {
+  private async applyInGroups(messages: InboundMessage[], outcomes: Outcome[]): Promise<void> {
     if (messages.length === 0) return;
     if (messages.length === 1) {
-      outcomes.push(await this.execute(messages[0], owner));
+      outcomes.push(await this.execute(messages[0]));
       return;
     }
-    const checked = messages.map((m) => this.check(m, owner));
+    const checked = messages.map((m) => this.check(m, m.owner));
     const firstBad = checked.findIndex((c) => !c.ok);
     const splitAt = async (index: number) => {
-      await this.applyInGroups(messages.slice(0, index), owner, outcomes);
-      outcomes.push(await this.execute(messages[index], owner));
-      await this.applyInGroups(messages.slice(index + 1), owner, outcomes);
+      await this.applyInGroups(messages.slice(0, index), outcomes);
+      outcomes.push(await this.execute(messages[index]));
+      await this.applyInGroups(messages.slice(index + 1), outcomes);
     };
     if (firstBad >= 0) return splitAt(firstBad);
     const events = checked.flatMap((c) => (c.ok ? [c.event] : []));
@@ -126,7 +129,7 @@ export class AcceptMessageUseCase {
         const applied: Outcome[] = [];
         for (const [i, message] of messages.entries()) {
           try {
-            applied.push(await this.apply(db, message, owner, events[i], batch, group));
+            applied.push(await this.apply(db, message, events[i], batch, group));
           } catch (error) {
             throw new FailedAt(i, error);
           }
@@ -140,8 +143,8 @@ export class AcceptMessageUseCase {
       if (!(error instanceof FlushFailed)) throw error;
       // Which message made the group's writes fail is not known: halve the group until it is.
       const half = Math.ceil(messages.length / 2);
-      await this.applyInGroups(messages.slice(0, half), owner, outcomes);
-      await this.applyInGroups(messages.slice(half), owner, outcomes);
+      await this.applyInGroups(messages.slice(0, half), outcomes);
+      await this.applyInGroups(messages.slice(half), outcomes);
     }
   }
 
@@ -174,7 +177,8 @@ export class AcceptMessageUseCase {
   }
 
   /** One event's effect; its disclosures go into `batch`, which the caller flushes before commit. */
-  private async apply(db: EntityManager, message: InboundMessage, owner: Partner, event: KetenhubCloudEvent, batch: DisclosureBatch, group: GroupContext): Promise<Outcome> {
+  private async apply(db: EntityManager, message: InboundMessage, event: KetenhubCloudEvent, batch: DisclosureBatch, group: GroupContext): Promise<Outcome> {
+    const { owner } = message;
     const { region } = this.deps;
     const payloadSha256 = createHash('sha256').update(message.value ?? Buffer.alloc(0)).digest();
     const seen = group.payloadHashOf(event.source, event.id);

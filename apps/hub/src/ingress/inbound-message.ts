@@ -1,5 +1,8 @@
-/** One message as read from an inbound topic. */
+import type { Partner } from '@ketenhub/routing';
+
+/** One message as read from an inbound topic, with the partner that owns the topic. */
 export interface InboundMessage {
+  owner: Partner;
   topic: string;
   partition: number;
   offset: string;

@@ -10,12 +10,14 @@ import { MetricsService } from '../operations/metrics.service';
 import { OutboxRelay } from '../relay/outbox.relay';
 import { HUB_CONFIG, KAFKA, REGION } from '../tokens';
 import { AcceptMessageUseCase, type BatchResult } from './accept-message.use-case';
-import type { Outcome } from './inbound-message';
+import { GroupCommitQueue } from './group-commit-queue';
+import type { InboundMessage, Outcome } from './inbound-message';
 
 /**
- * Reads every partner's inbound topic, one partition at a time, hands the messages to the use case
- * in groups of KAFKA_APPLY_BATCH_SIZE (one transaction per group), and commits the batch's offsets
- * only after the transactions committed.
+ * Reads every partner's inbound topic, many partitions at a time (KAFKA_PARTITIONS_CONCURRENTLY),
+ * hands each partition's messages to the group commit queue, which applies what all partitions
+ * handed in together in transactions of up to KAFKA_APPLY_BATCH_SIZE messages, and commits a
+ * partition's offsets only after the transactions holding its messages committed.
  */
 @Injectable()
 export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -25,6 +27,7 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
   private running = false;
   /** Per topic and partition: since when the same message keeps failing there (a partition that does not move). */
   private readonly stalled = new Map<string, { since: number; topic: string; partition: number; offset: string }>();
+  private readonly queue: GroupCommitQueue<InboundMessage>;
 
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
@@ -35,7 +38,11 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
     private readonly relay: OutboxRelay,
     private readonly metrics: MetricsService,
     @InjectPinoLogger(InboundConsumer.name) private readonly logger: PinoLogger,
-  ) {}
+  ) {
+    this.queue = new GroupCommitQueue((messages) => this.applyGroup(messages), {
+      maxGroup: config.kafka.applyBatchSize, transactions: config.kafka.applyTransactions,
+    });
+  }
 
   isRunning(): boolean {
     return this.running;
@@ -64,8 +71,9 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      // Partitions in parallel, each in its own transactions: families are locked in id order
-      // per group, and a clash on a new person splits the group and retries (see executeBatch).
+      // Many partitions at once, so that the partitions of one fetch reach the queue together and
+      // share transactions. Families are locked in id order per group, and a clash on a new person
+      // splits the group and retries (see executeBatch).
       partitionsConsumedConcurrently: this.config.kafka.partitionsConcurrently,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         const { topic, partition } = batch;
@@ -110,7 +118,18 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
     this.logger.info({ topics: inbound.length, groupId: this.config.kafka.groupId }, 'consuming inbound topics');
   }
 
-  /** Applies a group of messages of one partition (see AcceptMessageUseCase.executeBatch), then counts and logs each outcome. */
+  /** One transaction's worth of messages, from the queue (see AcceptMessageUseCase.executeBatch). */
+  private async applyGroup(messages: InboundMessage[]): Promise<BatchResult> {
+    this.metrics.applyGroup.observe(messages.length);
+    const started = process.hrtime.bigint();
+    const result = await this.useCase.executeBatch(messages);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    for (const outcome of result.outcomes) this.metrics.processing.observe({ outcome: outcome.kind }, seconds / Math.max(1, result.outcomes.length));
+    if (result.outcomes.length > 0) this.relay.nudge();
+    return result;
+  }
+
+  /** Hands messages of one partition to the queue and waits for them, then counts and logs each outcome. */
   private async handle(topic: string, partition: number, messages: KafkaMessage[]): Promise<BatchResult> {
     const ownerId = this.topics.ownerOfInbound(topic);
     const owner = ownerId ? this.region.partner(ownerId) : undefined;
@@ -123,15 +142,8 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
     // A message the failpoint marks fails before anything of it is applied; the ones before it go through.
     const failing = messages.findIndex((m) => failsToApply(this.config.failpoint, m.value));
     const group = failing < 0 ? messages : messages.slice(0, failing);
-    this.metrics.applyGroup.observe(group.length);
-    const started = process.hrtime.bigint();
-    const result = await this.useCase.executeBatch(group.map((m) => ({ topic, partition, offset: m.offset, value: m.value })), owner);
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    for (const [i, outcome] of result.outcomes.entries()) {
-      this.metrics.processing.observe({ outcome: outcome.kind }, seconds / Math.max(1, result.outcomes.length));
-      this.logOutcome(owner, topic, partition, group[i].offset, outcome);
-    }
-    if (result.outcomes.length > 0) this.relay.nudge();
+    const result = await this.queue.submit(group.map((m) => ({ owner, topic, partition, offset: m.offset, value: m.value })));
+    for (const [i, outcome] of result.outcomes.entries()) this.logOutcome(owner, topic, partition, group[i].offset, outcome);
     if (result.failure !== undefined) return { outcomes: result.outcomes, failure: withoutParametersError('could not apply an inbound message', result.failure) };
     if (failing >= 0) return { outcomes: result.outcomes, failure: new Error('failpoint fail-apply: this message cannot be applied') };
     return result;

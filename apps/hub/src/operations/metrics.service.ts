@@ -15,7 +15,7 @@ export class MetricsService {
     labelNames: ['outcome'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry],
   });
   readonly applyGroup = new Histogram({
-    name: 'ketenhub_apply_group_messages', help: 'Messages of one partition applied together in one transaction (a refused one splits the group)',
+    name: 'ketenhub_apply_group_messages', help: 'Messages (of one or more partitions) handed to one transaction together (a refused one splits the group)',
     buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500], registers: [this.registry],
   });
   readonly consumerLag = new Gauge({ name: 'ketenhub_consumer_lag', help: 'Messages on inbound topics not yet committed by the hub', labelNames: ['topic', 'partition'], registers: [this.registry] });
