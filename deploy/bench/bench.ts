@@ -423,7 +423,7 @@ function hubEnv(env: DevEnv, databaseUrl: string, prefix: string): Record<string
 interface PipeAndHubFigures {
   eventsPerSecond: number; rawPipeEventsPerSecond: number; ratio: number; p50Ms: number; p95Ms: number; p99Ms: number; p999Ms: number;
   latencySamples: number; pacedRate: number; peakRssMiB: number; hubCpuCoresAtSaturation: number; machineCpuCoresAtSaturation: number;
-  meanGroupAtSaturation: number; events: number; families: number;
+  meanGroupAtSaturation: number; meanGroupPaced: number; machineCpuCoresPaced: number; events: number; families: number;
 }
 
 async function main(): Promise<void> {
@@ -519,6 +519,7 @@ async function pipeAndHub(env: DevEnv, kafka: Kafka, prefix: string, opts: Optio
   for (let step = 0; step < 5; step++) for (const story of rateStories) paced.push(story[step]);
   const total = Math.min(paced.length, opts.rate * opts.rateSeconds);
   const pacedIds: string[] = [];
+  const machinePacedBefore = machineBusySeconds();
   const tick = 50;
   const perTick = Math.max(1, Math.round((opts.rate * tick) / 1000));
   const rateStart = Date.now();
@@ -530,6 +531,7 @@ async function pipeAndHub(env: DevEnv, kafka: Kafka, prefix: string, opts: Optio
     if (due > Date.now()) await sleep(due - Date.now());
   }
   progress(`paced ${total} events at ${(total / ((Date.now() - rateStart) / 1000)).toFixed(0)}/s; waiting for deliveries`);
+  const machinePaced = (machineBusySeconds() - machinePacedBefore) / ((Date.now() - rateStart) / 1000);
   const deadline = Date.now() + 120_000;
   const routed = () => pacedIds.filter((id) => firstDelivery.has(id)).length;
   // Not every event is routed to someone (a triage on a waiting list is): wait until the count settles.
@@ -540,6 +542,9 @@ async function pipeAndHub(env: DevEnv, kafka: Kafka, prefix: string, opts: Optio
     if (now === previous && (await accepted()) >= mix.length + total) break;
     previous = now;
   }
+  const afterPaced = await hubCounters(hub.url);
+  const meanGroupPaced = (afterPaced.groupedMessages - groups.groupedMessages) / Math.max(1, afterPaced.groups - groups.groups);
+  progress(`paced: ${meanGroupPaced.toFixed(1)} messages per group; machine ${machinePaced.toFixed(2)} of ${os.cpus().length} cores busy while producing`);
   const latencies = pacedIds.flatMap((id) => (firstDelivery.has(id) ? [firstDelivery.get(id)! - sentAt.get(id)!] : [])).sort((a, b) => a - b);
   const stats = procStats(pid);
   await stopHub(hub.child);
@@ -551,6 +556,7 @@ async function pipeAndHub(env: DevEnv, kafka: Kafka, prefix: string, opts: Optio
     p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95), p99Ms: percentile(latencies, 99), p999Ms: percentile(latencies, 99.9),
     latencySamples: latencies.length, pacedRate: opts.rate, peakRssMiB: Math.round(stats.peakRssMiB), hubCpuCoresAtSaturation: Number(cpuSaturation.toFixed(2)),
     machineCpuCoresAtSaturation: Number(machineSaturation.toFixed(2)), meanGroupAtSaturation: Number(meanGroup.toFixed(1)),
+    meanGroupPaced: Number(meanGroupPaced.toFixed(1)), machineCpuCoresPaced: Number(machinePaced.toFixed(2)),
     events: mix.length, families: opts.families,
   };
 }
