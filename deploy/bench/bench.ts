@@ -27,6 +27,7 @@ import * as readline from 'node:readline';
 import { Kafka, logLevel, Partitioners, type Message, type Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { isValidBsn } from '@ketenhub/domain';
+import { PUBLISHED_UP_TO } from '@ketenhub/persistence';
 import { startDevEnv, type DevEnv } from '../local/devenv';
 import { repoRoot } from '../local/process-util';
 import { seedFamilies, seededChildId, seedUuid } from './seed';
@@ -468,7 +469,7 @@ async function pipeAndHub(env: DevEnv, kafka: Kafka, prefix: string, opts: Optio
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
   const accepted = async () => Number((await db.query('SELECT count(*) AS n FROM inbox')).rows[0].n);
-  const unpublished = async () => Number((await db.query('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL')).rows[0].n);
+  const unpublished = async () => Number((await db.query(`SELECT count(*) AS n FROM outbox WHERE seq > ${PUBLISHED_UP_TO}`)).rows[0].n);
 
   const firstDelivery = new Map<string, number>();
   const reader = kafka.consumer({ groupId: `${prefix}bench-reader`, maxWaitTimeInMs: 20 });

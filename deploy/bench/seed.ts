@@ -305,6 +305,9 @@ export async function seedFamilies(databaseUrl: string, n: number, onProgress: (
       }
     };
     await Promise.all([setBased(), auditTrail()]);
+    // Every seeded message was published 40 ms after it was written: the relay's position is past them all.
+    await sql.query(`INSERT INTO outbox_published (up_to_seq, published_at)
+      SELECT max(seq), max(created_at) + interval '40 milliseconds' FROM outbox HAVING max(seq) IS NOT NULL`);
     report(true);
     const indexStarted = Date.now();
     onProgress('seeding: building indexes and constraints');
@@ -421,10 +424,10 @@ function chunkStatements(region: Region, topics: Topics, story: Disclosure[], cl
     };
     const template = JSON.stringify(event);
     const values = { ...tokens, '@MESSAGE@': `${sqlUuid('message', String(d.n))}::text`, '@DECIDED@': isoSql(decidedSql(s)) };
-    statements.push(['outbox', `INSERT INTO outbox (message_id, topic, message_key, value, headers, family_id, created_at, published_at)
+    statements.push(['outbox', `INSERT INTO outbox (message_id, topic, message_key, value, headers, family_id, created_at)
       SELECT ${sqlUuid('message', String(d.n))}, $1::text || ${partnerOf(d.to)}, f.family_id::text, convert_to(${fill('$2::text', template, values)}, 'UTF8'),
         jsonb_build_object('content-type', $3::text, 'ketenhub-message-id', ${sqlUuid('message', String(d.n))}::text), f.family_id,
-        ${tsSql(receivedSql(s))}, ${tsSql(`(${decidedSql(s)} + 40)`)}
+        ${tsSql(receivedSql(s))}
       FROM seed_family f WHERE ${receivedSql(s)} >= $4::bigint ORDER BY f.i`,
     [topics.outbound(''), template, CLOUDEVENTS_CONTENT_TYPE, outboxCutoffMs]]);
   }

@@ -6,7 +6,7 @@
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { verifyAuditChain } from '@ketenhub/persistence';
+import { PUBLISHED_UP_TO, verifyAuditChain } from '@ketenhub/persistence';
 import type { AuditRow, Delivery, InboxRow, OutboxRow, VerifyInput } from './verify';
 
 export async function readDatabase(databaseUrl: string): Promise<Omit<VerifyInput, 'accepted' | 'deliveries'>> {
@@ -35,7 +35,7 @@ export async function drainState(db: Pool, accepted: Set<string>): Promise<{ mis
   let missing = 0;
   for (const id of accepted) if (!present.has(id)) missing++;
   const [{ backlog, outbox }] = (await db.query<{ backlog: number; outbox: number }>(
-    'SELECT count(*) FILTER (WHERE published_at IS NULL)::int AS backlog, count(*)::int AS outbox FROM outbox')).rows;
+    `SELECT count(*) FILTER (WHERE seq > ${PUBLISHED_UP_TO})::int AS backlog, count(*)::int AS outbox FROM outbox`)).rows;
   return { missing, backlog, inbox: ids.length, outbox };
 }
 

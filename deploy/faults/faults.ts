@@ -25,6 +25,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
+import { PUBLISHED_UP_TO } from '@ketenhub/persistence';
 import { interleavedMix, MAX_FAMILIES } from '../bench/chain-mix';
 import { startKafka, type RunningKafka } from '../local/kafka';
 import { startPostgres, type RunningPostgres } from '../local/postgres';
@@ -149,7 +150,7 @@ async function main(): Promise<number> {
     const loading = load.run();
     const progress = async () => {
       const db = await pool!.query<{ inbox: number; backlog: number }>(
-        'SELECT (SELECT count(*)::int FROM inbox) AS inbox, (SELECT count(*)::int FROM outbox WHERE published_at IS NULL) AS backlog')
+        `SELECT (SELECT count(*)::int FROM inbox) AS inbox, (SELECT count(*)::int FROM outbox WHERE seq > ${PUBLISHED_UP_TO}) AS backlog`)
         .then((r) => r.rows[0], () => undefined);
       say(`${phase} ${elapsed()}: hub runs=${hub!.runs} kills=${hub!.kills}/${opts.kills} sent=${load!.sent}/${mix.length} acknowledged=${load!.accepted.length} `
         + `inbox=${db?.inbox ?? '? (database away)'} outboxBacklog=${db?.backlog ?? '?'}`);
@@ -280,8 +281,8 @@ async function inject(fault: Fault, c: FaultContext): Promise<void> {
  */
 async function resumption(pool: Pool, load: Load, until: number): Promise<number | undefined> {
   const read = () => pool.query<{ inbox: number; published: number; backlog: number }>(
-    `SELECT (SELECT count(*)::int FROM inbox) AS inbox, count(*) FILTER (WHERE published_at IS NOT NULL)::int AS published,
-            count(*) FILTER (WHERE published_at IS NULL)::int AS backlog FROM outbox`).then((r) => r.rows[0], () => undefined);
+    `SELECT (SELECT count(*)::int FROM inbox) AS inbox, count(*) FILTER (WHERE seq <= p.up_to)::int AS published,
+            count(*) FILTER (WHERE seq > p.up_to)::int AS backlog FROM outbox, (SELECT ${PUBLISHED_UP_TO} AS up_to) p`).then((r) => r.rows[0], () => undefined);
   let base: Awaited<ReturnType<typeof read>>;
   while (Date.now() < until && (base = await read()) === undefined) await sleep(500);
   if (base === undefined) return undefined;

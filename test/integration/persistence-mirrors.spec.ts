@@ -62,15 +62,20 @@ describe('PostgreSQL behaviour the group path relies on', () => {
     expect(rows.map((r) => named.get(r.message_id))).toEqual(['first', 'second']);
   });
 
-  it('reads on after a seq: only unpublished messages after it, in order', async () => {
+  it('publishes a prefix: pending is what lies after the relay\'s last recorded position, in seq order', async () => {
     const outbox = new OutboxStore();
     await dataSource.transaction((db) => outbox.add(db, ['a', 'b', 'c'].map((id) => message(`after-${id}`))));
-    const all = await dataSource.transaction((db) => outbox.pending(db, '0', 100));
-    const [a, b, c] = ['a', 'b', 'c'].map((id) => all.find((m) => named.get(m.messageId) === `after-${id}`)!);
-    await dataSource.transaction((db) => outbox.markPublished(db, [b.seq]));
-    const after = await dataSource.transaction((db) => outbox.pending(db, a.seq, 100));
-    expect(after.map((m) => named.get(m.messageId))).toEqual(['after-c']);
-    expect(c.seq > a.seq).toBe(true);
+    const all = await dataSource.transaction((db) => outbox.pending(db, 100));
+    const names = (list: Array<{ messageId: string }>) => list.map((m) => named.get(m.messageId)).filter((n) => n?.startsWith('after-'));
+    expect(names(all)).toEqual(['after-a', 'after-b', 'after-c']);
+    const b = all.find((m) => named.get(m.messageId) === 'after-b')!;
+    await dataSource.transaction((db) => outbox.markPublished(db, b.seq));
+    // Everything up to b, a and the earlier tests' messages too, is published by one position row.
+    const rest = await dataSource.transaction((db) => outbox.pending(db, 100));
+    expect(rest.map((m) => named.get(m.messageId))).toEqual(['after-c']);
+    expect(await dataSource.transaction((db) => outbox.backlog(db))).toBe(1);
+    const [{ n }] = await dataSource.query('SELECT count(*)::int AS n FROM outbox_published WHERE up_to_seq = $1', [b.seq]);
+    expect(n).toBe(1);
   });
 
   it('orders object keys as jsonb does', async () => {

@@ -73,10 +73,11 @@ async function seedFamilyIn(db: EntityManager, ago: string, options: { receivedA
   await db.query(`INSERT INTO timer (family_id, kind, timer_key, due_at, person_id) VALUES ($1, 'ACHTTIEN_PLUS', 'achttien', ${at} + interval '1 year', $3)`,
     [familyId, ago, personIds[0]]);
   for (const published of [true, false]) {
-    await db.query(
-      `INSERT INTO outbox (message_id, topic, message_key, value, family_id, created_at, published_at)
-       VALUES ($1, $5, $3, 'x', $4, ${at}, ${published ? at : 'NULL'})`,
+    const [{ seq }] = await db.query(
+      `INSERT INTO outbox (seq, message_id, topic, message_key, value, family_id, created_at)
+       VALUES (${published ? "nextval(pg_get_serial_sequence('outbox', 'seq'))" : UNPUBLISHED_SEQ}, $1, $5, $3, 'x', $4, ${at}) RETURNING seq`,
       [randomUUID(), ago, familyId, familyId, `${options.topicPrefix ?? ''}outbound.veilig-thuis-flevoland`]);
+    if (published) await db.query(`INSERT INTO outbox_published (up_to_seq, published_at) VALUES ($1, ${at})`, [seq, ago]);
   }
   // What the gateway keeps for a partner on HTTPS carries the family's messages: it goes with the family.
   const seq = Math.floor(Math.random() * 1e9);
@@ -107,11 +108,21 @@ async function footprint(db: DataSource, family: Seeded): Promise<Record<string,
 
 const allZero = (counts: Record<string, number>) => Object.fromEntries(Object.keys(counts).map((k) => [k, 0]));
 
+/**
+ * The relay publishes a prefix of the outbox (everything up to its position, outbox_published), so
+ * a seeded message that is never sent sits above every seeded sent one: it takes a seq far above
+ * the sequence's, and the sent ones seeded after it still come below it.
+ */
+const UNPUBLISHED_SEQ = `1000000000000 + nextval(pg_get_serial_sequence('outbox', 'seq'))`;
+
+/** A message written `createdAgo`, published `publishedAgo` (the relay's position moved past it then), or never (null). */
 async function seedOutbox(db: DataSource, createdAgo: string, publishedAgo: string | null): Promise<string> {
   const id = randomUUID();
-  await db.query(
-    `INSERT INTO outbox (message_id, topic, value, created_at, published_at)
-     VALUES ($1, 'outbound.toegang-almere', 'x', now() - $2::interval, now() - $3::interval)`, [id, createdAgo, publishedAgo]);
+  const [{ seq }] = await db.query(
+    `INSERT INTO outbox (seq, message_id, topic, value, created_at)
+     VALUES (${publishedAgo === null ? UNPUBLISHED_SEQ : "nextval(pg_get_serial_sequence('outbox', 'seq'))"}, $1, 'outbound.toegang-almere', 'x', now() - $2::interval)
+     RETURNING seq`, [id, createdAgo]);
+  if (publishedAgo !== null) await db.query('INSERT INTO outbox_published (up_to_seq, published_at) VALUES ($1, now() - $2::interval)', [seq, publishedAgo]);
   return id;
 }
 

@@ -14,6 +14,12 @@ export interface PendingMessage extends OutboxMessage {
   seq: string;
 }
 
+/**
+ * SQL for the relay's position: every outbox message with a seq up to it is published, every one
+ * after it is not (see OutboxPublished1764300000000). For scripts that count the backlog too.
+ */
+export const PUBLISHED_UP_TO = '(SELECT coalesce(max(up_to_seq), 0) FROM outbox_published)';
+
 /** Messages written in the same transaction as the effect that caused them; the relay publishes them in seq order. */
 export class OutboxStore {
   /**
@@ -29,21 +35,22 @@ export class OutboxStore {
       messages.map((m) => [m.messageId, m.topic, m.key, m.value, JSON.stringify(m.headers), m.familyId]), 'ON CONFLICT (message_id) DO NOTHING');
   }
 
-  /** Unpublished messages after seq `after`, in seq order ('0': from the start). */
-  async pending(db: EntityManager, after: string, limit: number): Promise<PendingMessage[]> {
+  /** Unpublished messages (those after the relay's position), in seq order. */
+  async pending(db: EntityManager, limit: number): Promise<PendingMessage[]> {
     const rows: Array<{ seq: string; message_id: string; topic: string; message_key: string | null; value: Buffer | null; headers: Record<string, string>; family_id: string | null }> =
       await db.query(
         `SELECT seq, message_id, topic, message_key, value, headers, family_id FROM outbox
-         WHERE seq > $1 AND published_at IS NULL ORDER BY seq LIMIT $2`, [after, limit]);
+         WHERE seq > ${PUBLISHED_UP_TO} ORDER BY seq LIMIT $1`, [limit]);
     return rows.map((r) => ({ seq: r.seq, messageId: r.message_id, topic: r.topic, key: r.message_key, value: r.value, headers: r.headers, familyId: r.family_id }));
   }
 
-  async markPublished(db: EntityManager, seqs: string[]): Promise<void> {
-    await db.query('UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])', [seqs]);
+  /** Every message up to and including `seq` is published (the relay publishes in seq order). */
+  async markPublished(db: EntityManager, upToSeq: string): Promise<void> {
+    await db.query('INSERT INTO outbox_published (up_to_seq) VALUES ($1)', [upToSeq]);
   }
 
   async backlog(db: EntityManager): Promise<number> {
-    const rows: Array<{ n: string }> = await db.query('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL');
+    const rows: Array<{ n: string }> = await db.query(`SELECT count(*) AS n FROM outbox WHERE seq > ${PUBLISHED_UP_TO}`);
     return Number(rows[0].n);
   }
 }

@@ -1,5 +1,8 @@
 import type { EntityManager } from 'typeorm';
 
+/** The relay's position as it stood at $1: every outbox seq up to it was published before then. */
+const PUBLISHED_BEFORE = '(SELECT coalesce(max(up_to_seq), 0) FROM outbox_published WHERE published_at < $1)';
+
 /** A retention period as PostgreSQL interval parts: calendar years and months, not a fixed number of days. */
 export interface RetentionInterval {
   years: number;
@@ -103,16 +106,24 @@ export class RetentionStore {
     return removed;
   }
 
-  /** Removes up to `limit` outbox messages published before the cutoff. Unpublished messages are never touched, however old. */
+  /**
+   * Removes up to `limit` outbox messages published before the cutoff: those up to the relay's
+   * position as it stood at the cutoff (outbox_published). Unpublished messages are never
+   * touched, however old. Once none of them is left, position rows older than the last one before
+   * the cutoff say nothing more, and go too.
+   */
   async removePublishedMessages(db: EntityManager, cutoff: Date, limit: number): Promise<number> {
-    return this.deleteCounted(db,
+    const removed = await this.deleteCounted(db,
       `DELETE FROM outbox WHERE seq IN (
-         SELECT seq FROM outbox WHERE published_at IS NOT NULL AND published_at < $1 ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED)`, [cutoff, limit]);
+         SELECT seq FROM outbox WHERE seq <= ${PUBLISHED_BEFORE} ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED)`, [cutoff, limit]);
+    if (removed < limit) {
+      await db.query(`DELETE FROM outbox_published WHERE up_to_seq < ${PUBLISHED_BEFORE}`, [cutoff]);
+    }
+    return removed;
   }
 
   async countPublishedMessages(db: EntityManager, cutoff: Date): Promise<number> {
-    const rows: Array<{ n: string }> = await db.query(
-      'SELECT count(*) AS n FROM outbox WHERE published_at IS NOT NULL AND published_at < $1', [cutoff]);
+    const rows: Array<{ n: string }> = await db.query(`SELECT count(*) AS n FROM outbox WHERE seq <= ${PUBLISHED_BEFORE}`, [cutoff]);
     return Number(rows[0].n);
   }
 

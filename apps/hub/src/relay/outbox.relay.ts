@@ -12,10 +12,10 @@ import { WakeableSleep } from '../wakeable-sleep';
 const RELAY_LOCK = 0x4b485542;
 
 /**
- * Publishes the outbox in seq order with an idempotent producer, then marks what was sent. A
- * crash between send and mark sends those messages again with the same message id: delivery is
- * at least once and receivers drop the repeat. One relay at a time holds the advisory lock, so
- * order per family holds across hub instances.
+ * Publishes the outbox in seq order with an idempotent producer, then records how far it got (one
+ * outbox_published row per batch). A crash between send and record sends those messages again
+ * with the same message id: delivery is at least once and receivers drop the repeat. One relay at
+ * a time holds the advisory lock, so order per family holds across hub instances.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -24,12 +24,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly pause = new WakeableSleep();
   private loop?: Promise<void>;
   private lastError?: string;
-  /**
-   * The last seq this relay published: every lower seq is published or was never committed
-   * (OutboxStore.add takes seqs in commit order), so the next read starts after it rather than
-   * wading through the published rows the partial index still points at until vacuum.
-   */
-  private publishedUpTo = '0';
 
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
@@ -83,12 +77,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private async publishBatch(): Promise<number> {
     const producer = this.producer;
     if (!producer) return 0;
-    const published = await this.dataSource.transaction(async (db) => {
+    return this.dataSource.transaction(async (db) => {
       const [{ locked }] = (await db.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [RELAY_LOCK])) as Array<{ locked: boolean }>;
-      if (!locked) return [];
-      const pending = await this.outbox.pending(db, this.publishedUpTo, this.config.relay.batchSize);
+      if (!locked) return 0;
+      const pending = await this.outbox.pending(db, this.config.relay.batchSize);
       this.metrics.outboxBacklog.set(pending.length);
-      if (pending.length === 0) return [];
+      if (pending.length === 0) return 0;
       const byTopic = new Map<string, Message[]>();
       for (const m of pending) {
         const messages = byTopic.get(m.topic) ?? [];
@@ -99,13 +93,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         acks: -1,
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       });
-      await this.outbox.markPublished(db, pending.map((m) => m.seq));
+      await this.outbox.markPublished(db, pending[pending.length - 1].seq);
       for (const [topic, messages] of byTopic) this.metrics.delivered.inc({ topic }, messages.length);
-      return pending;
+      return pending.length;
     });
-    // Only once the marks are committed: a rollback leaves them to be read again.
-    if (published.length > 0) this.publishedUpTo = published[published.length - 1].seq;
-    return published.length;
   }
 
   async onApplicationShutdown(): Promise<void> {
