@@ -97,4 +97,21 @@ describe('group commit', () => {
       expect(rows.filter((r) => r.topic.endsWith(`inbound.${id}`)).map((r) => r.event_id)).toEqual(events.map((e) => e.id));
     }
   });
+
+  it('rejects messages that fail the checks needing no database within the group: good and bad share the transaction', async () => {
+    const good = Array.from({ length: 10 }, () => hulpvraag('toegang-lelystad', [makeBsn()]));
+    const bad = Array.from({ length: 5 }, (_, i) => Buffer.from(`{"specversion": "1.0", "broken": ${i}`));
+    const interleaved = good.flatMap((e, i) => (i % 2 === 1 ? [e, bad[(i - 1) / 2]] : [e]));
+    await scenario.partner('toegang-lelystad').sendAll(interleaved);
+    const goodIds = good.map((e) => e.id as string);
+    const topic = `${scenario.prefix}inbound.toegang-lelystad`;
+    const [accepted, rejected] = await pollUntil('10 accepted and 5 rejected', async () => {
+      const a: Array<{ tx: string }> = await scenario.db.query('SELECT xmin::text AS tx FROM inbox WHERE event_id = ANY($1)', [goodIds]);
+      const r: Array<{ tx: string; reason: string }> = await scenario.db.query('SELECT xmin::text AS tx, reason FROM rejection WHERE topic = $1', [topic]);
+      return a.length === 10 && r.length === 5 ? [a, r] as const : undefined;
+    });
+    expect(rejected.map((r) => r.reason)).toEqual(Array(5).fill('ONGELDIGE_JSON'));
+    // Split around each refusal, this would take at least the five refusals' own transactions.
+    expect(new Set([...accepted, ...rejected].map((r) => r.tx)).size).toBeLessThanOrEqual(2);
+  });
 });

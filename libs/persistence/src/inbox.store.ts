@@ -49,13 +49,16 @@ export class InboxStore {
   }
 
 
-  /** Records a rejection once per topic position; false when this message was rejected before (a redelivery). */
-  async reject(db: EntityManager, r: RejectionEntry): Promise<boolean> {
-    const rows: unknown[] = await db.query(
-      `INSERT INTO rejection (topic, kafka_partition, kafka_offset, partner_id, reason, errors, event_id, event_type)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (topic, kafka_partition, kafka_offset) DO NOTHING RETURNING id`,
-      [r.topic, r.partition, r.offset, r.partnerId, r.reason, JSON.stringify(r.errors), r.eventId ?? null, r.eventType ?? null]);
-    return rows.length > 0;
+  /**
+   * Records rejections once per topic position, in one statement; per entry, in order, whether it
+   * is new (false: this message was rejected before, and is a redelivery).
+   */
+  async rejectAll(db: EntityManager, entries: RejectionEntry[]): Promise<boolean[]> {
+    const added = await insertRows<{ topic: string; kafka_partition: number; kafka_offset: string }>(db,
+      'INSERT INTO rejection (topic, kafka_partition, kafka_offset, partner_id, reason, errors, event_id, event_type)',
+      entries.map((r) => [r.topic, r.partition, r.offset, r.partnerId, r.reason, JSON.stringify(r.errors), r.eventId ?? null, r.eventType ?? null]),
+      'ON CONFLICT (topic, kafka_partition, kafka_offset) DO NOTHING RETURNING topic, kafka_partition, kafka_offset');
+    const fresh = new Set(added.map((r) => `${r.topic} ${r.kafka_partition} ${r.kafka_offset}`));
+    return entries.map((r) => fresh.has(`${r.topic} ${r.partition} ${r.offset}`));
   }
 }

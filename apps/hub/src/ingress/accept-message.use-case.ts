@@ -70,10 +70,12 @@ export class AcceptMessageUseCase {
 
   /**
    * Applies messages in order, many to a transaction (group commit: one WAL
-   * flush and one audit-chain append for the lot instead of one per event). A message the hub
-   * refuses, or one that fails, splits the group: the messages before it are applied together
-   * again, it alone takes the one-message path (a refusal becomes a rejection there), and the
-   * rest carry on together. `outcomes` holds only what committed; `failure`, when set, is the
+   * flush and one audit-chain append for the lot instead of one per event). A message refused by
+   * the checks that need no database (envelope, schema, publisher role) is rejected within the
+   * group. One the hub refuses while applying it (an id reused, an unknown person, …), or one
+   * that fails, splits the group: the messages before it are applied together again, it alone
+   * takes the one-message path (a refusal becomes a rejection there), and the rest carry on
+   * together. `outcomes` holds only what committed; `failure`, when set, is the
    * message at index outcomes.length that could not be applied, and nothing after it was. The
    * messages may come from several partitions and partners (see GroupCommitQueue); each is checked
    * against its own topic's owner.
@@ -91,7 +93,7 @@ export class AcceptMessageUseCase {
   async execute(message: InboundMessage): Promise<Outcome> {
     const { owner } = message;
     const checked = this.check(message, owner);
-    if (!checked.ok) return this.reject(message, owner, checked.rejection);
+    if (!checked.ok) return this.reject(message, checked.rejection);
     try {
       return await this.deps.dataSource.transaction('READ COMMITTED', async (db) => {
         const batch = this.disclosureBatch();
@@ -102,7 +104,7 @@ export class AcceptMessageUseCase {
         return outcome;
       });
     } catch (error) {
-      if (error instanceof Refused) return this.reject(message, owner, error.rejection);
+      if (error instanceof Refused) return this.reject(message, error.rejection);
       throw error;
     }
   }
@@ -113,30 +115,39 @@ export class AcceptMessageUseCase {
       outcomes.push(await this.execute(messages[0]));
       return;
     }
+    // The checks that need no database refuse a message without touching the group's state, so
+    // such a refusal stays in the group: its rejection is written with the group's other writes.
     const checked = messages.map((m) => this.check(m, m.owner));
-    const firstBad = checked.findIndex((c) => !c.ok);
     const splitAt = async (index: number) => {
       await this.applyInGroups(messages.slice(0, index), outcomes);
       outcomes.push(await this.execute(messages[index]));
       await this.applyInGroups(messages.slice(index + 1), outcomes);
     };
-    if (firstBad >= 0) return splitAt(firstBad);
     const events = checked.flatMap((c) => (c.ok ? [c.event] : []));
     try {
       outcomes.push(...await this.deps.dataSource.transaction('READ COMMITTED', async (db) => {
         const batch = this.disclosureBatch();
         const group = await GroupContext.load(db, this.deps, this.deps.vault, events);
-        const applied: Outcome[] = [];
+        const applied: Array<Outcome | undefined> = [];
+        const refused: Array<{ at: number; message: InboundMessage; rejection: Rejection }> = [];
         for (const [i, message] of messages.entries()) {
+          const check = checked[i];
+          if (!check.ok) {
+            refused.push({ at: i, message, rejection: check.rejection });
+            applied.push(undefined);
+            continue;
+          }
           try {
-            applied.push(await this.apply(db, message, events[i], batch, group));
+            applied.push(await this.apply(db, message, check.event, batch, group));
           } catch (error) {
             throw new FailedAt(i, error);
           }
         }
         await group.flush(db).catch((error: unknown) => { throw new FlushFailed(error); });
         await batch.flush(db).catch((error: unknown) => { throw new FlushFailed(error); });
-        return applied;
+        const fresh = await this.recordRejections(db, refused).catch((error: unknown) => { throw new FlushFailed(error); });
+        for (const [k, r] of refused.entries()) applied[r.at] = rejected(r.rejection, fresh[k]);
+        return applied.map((outcome) => outcome!);
       }));
     } catch (error) {
       if (error instanceof FailedAt) return splitAt(error.index);
@@ -300,17 +311,29 @@ export class AcceptMessageUseCase {
     };
   }
 
-  private async reject(message: InboundMessage, owner: Partner, rejection: Rejection): Promise<Outcome> {
-    const firstTime = await this.deps.dataSource.transaction(async (db) => {
-      const fresh = await this.deps.inbox.reject(db, {
-        topic: message.topic, partition: message.partition, offset: message.offset, partnerId: owner.id,
-        reason: rejection.reason, errors: rejection.errors, eventId: rejection.eventId, eventType: rejection.eventType,
-      });
-      if (fresh) await this.deps.outbox.add(db, rejectionMessages(this.deps.topics, owner.id, message, rejection, new Date()));
-      return fresh;
-    });
-    return { kind: 'rejected', reason: rejection.reason, firstTime, eventId: rejection.eventId };
+  private async reject(message: InboundMessage, rejection: Rejection): Promise<Outcome> {
+    const [firstTime] = await this.deps.dataSource.transaction((db) => this.recordRejections(db, [{ message, rejection }]));
+    return rejected(rejection, firstTime);
   }
+
+  /**
+   * Records each rejection once per topic position and, for those not recorded before, the dead
+   * letter and the bericht-afgewezen to the sender; answers, per rejection, whether it was new.
+   */
+  private async recordRejections(db: EntityManager, refused: Array<{ message: InboundMessage; rejection: Rejection }>): Promise<boolean[]> {
+    if (refused.length === 0) return [];
+    const fresh = await this.deps.inbox.rejectAll(db, refused.map(({ message, rejection }) => ({
+      topic: message.topic, partition: message.partition, offset: message.offset, partnerId: message.owner.id,
+      reason: rejection.reason, errors: rejection.errors, eventId: rejection.eventId, eventType: rejection.eventType,
+    })));
+    const now = new Date();
+    await this.deps.outbox.add(db, refused.flatMap(({ message, rejection }, k) => (fresh[k] ? rejectionMessages(this.deps.topics, message.owner.id, message, rejection, now) : [])));
+    return fresh;
+  }
+}
+
+function rejected(rejection: Rejection, firstTime: boolean): Outcome {
+  return { kind: 'rejected', reason: rejection.reason, firstTime, eventId: rejection.eventId };
 }
 
 function readMunicipality(data: unknown): string | undefined {
