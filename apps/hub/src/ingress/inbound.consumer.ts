@@ -12,6 +12,7 @@ import { HUB_CONFIG, KAFKA, REGION } from '../tokens';
 import { AcceptMessageUseCase, type BatchResult } from './accept-message.use-case';
 import { GroupCommitQueue } from './group-commit-queue';
 import type { InboundMessage, Outcome } from './inbound-message';
+import { OffsetCommitter } from './offset-committer';
 
 /**
  * Reads every partner's inbound topic, many partitions at a time (KAFKA_PARTITIONS_CONCURRENTLY),
@@ -28,6 +29,7 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
   /** Per topic and partition: since when the same message keeps failing there (a partition that does not move). */
   private readonly stalled = new Map<string, { since: number; topic: string; partition: number; offset: string }>();
   private readonly queue: GroupCommitQueue<InboundMessage>;
+  private readonly offsets = new OffsetCommitter(async (offsets) => { await this.consumer?.commitOffsets(offsets); });
 
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
@@ -99,12 +101,12 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
           }
         } finally {
           // One offset commit per batch, also when a message failed: everything before it is in
-          // PostgreSQL. A crash before this commit reads those messages again, and the inbox
+          // PostgreSQL. The partitions that finish together share one commit request (OffsetCommitter). A crash before this commit reads those messages again, and the inbox
           // answers them as duplicates (measured: a commit per message cost a broker round trip each).
           // A commit that fails is not fatal either: the next batch's commit covers it, or the
           // messages are read again and answered as duplicates.
           if (done !== undefined) {
-            await this.consumer?.commitOffsets([{ topic, partition, offset: (BigInt(done) + 1n).toString() }])
+            await this.offsets.commit({ topic, partition, offset: (BigInt(done) + 1n).toString() })
               .catch((error: unknown) => this.logger.warn({ err: error instanceof Error ? error.message : String(error), topic, partition }, 'could not commit consumed offsets; they will be read again'));
           }
         }
