@@ -48,7 +48,6 @@ export class InboxStore {
       entries.map((e) => [e.source, e.eventId, e.type, e.occurredAt, e.familyId, e.topic, e.partition, e.offset, e.payloadSha256, JSON.stringify(e.data)]));
   }
 
-
   /**
    * Records rejections once per topic position, in one statement; per entry, in order, whether it
    * is new (false: this message was rejected before, and is a redelivery).

@@ -5,7 +5,7 @@ import { HUB_SOURCE, partnerSource, type Topics } from '@ketenhub/messaging';
 import type { AuditStore, FamilyStore, InboxStore, OutboxStore, RegieStore } from '@ketenhub/persistence';
 import { kaderOf, type FamilyState } from '@ketenhub/domain';
 import { collectPersonRefs, replaceBsns, type BsnVault } from '@ketenhub/privacy';
-import { resolveRecipients, type Partner, type Region } from '@ketenhub/routing';
+import { resolveRecipients, type Region } from '@ketenhub/routing';
 import { FamilyRecord } from '../family/family-record';
 import { forwardId, hubMessageId } from '../ids';
 import type { ConsentGate } from './consent-gate';
@@ -69,16 +69,15 @@ export class AcceptMessageUseCase {
   constructor(private readonly deps: AcceptMessageDeps) {}
 
   /**
-   * Applies messages in order, many to a transaction (group commit: one WAL
-   * flush and one audit-chain append for the lot instead of one per event). A message refused by
-   * the checks that need no database (envelope, schema, publisher role) is rejected within the
-   * group. One the hub refuses while applying it (an id reused, an unknown person, …), or one
-   * that fails, splits the group: the messages before it are applied together again, it alone
-   * takes the one-message path (a refusal becomes a rejection there), and the rest carry on
-   * together. `outcomes` holds only what committed; `failure`, when set, is the
-   * message at index outcomes.length that could not be applied, and nothing after it was. The
-   * messages may come from several partitions and partners (see GroupCommitQueue); each is checked
-   * against its own topic's owner.
+   * Applies messages in order, many to a transaction (group commit: one WAL flush and one
+   * audit-chain append for the lot instead of one per event). The messages may come from several
+   * partitions and partners (see GroupCommitQueue); each is checked against its own topic's owner.
+   * A message refused by the checks that need no database (envelope, schema, publisher role) is
+   * rejected within the group. One the hub refuses while applying it (an id reused, an unknown
+   * person, …), or one that fails, splits the group: the messages before it are applied together
+   * again, it alone takes the one-message path (a refusal becomes a rejection there), and the
+   * rest carry on together. `outcomes` holds only what committed; `failure`, when set, is the
+   * message at index outcomes.length that could not be applied, and nothing after it was.
    */
   async executeBatch(messages: InboundMessage[]): Promise<BatchResult> {
     const outcomes: Outcome[] = [];
@@ -91,8 +90,7 @@ export class AcceptMessageUseCase {
   }
 
   async execute(message: InboundMessage): Promise<Outcome> {
-    const { owner } = message;
-    const checked = this.check(message, owner);
+    const checked = this.check(message);
     if (!checked.ok) return this.reject(message, checked.rejection);
     try {
       return await this.deps.dataSource.transaction('READ COMMITTED', async (db) => {
@@ -117,7 +115,7 @@ export class AcceptMessageUseCase {
     }
     // The checks that need no database refuse a message without touching the group's state, so
     // such a refusal stays in the group: its rejection is written with the group's other writes.
-    const checked = messages.map((m) => this.check(m, m.owner));
+    const checked = messages.map((m) => this.check(m));
     const splitAt = async (index: number) => {
       await this.applyInGroups(messages.slice(0, index), outcomes);
       outcomes.push(await this.execute(messages[index]));
@@ -160,7 +158,8 @@ export class AcceptMessageUseCase {
   }
 
   /** The checks that need no database: the envelope, the schema, and whether this sender may publish this type. */
-  private check(message: InboundMessage, owner: Partner): { ok: true; event: KetenhubCloudEvent } | { ok: false; rejection: Rejection } {
+  private check(message: InboundMessage): { ok: true; event: KetenhubCloudEvent } | { ok: false; rejection: Rejection } {
+    const { owner } = message;
     const { contracts } = this.deps;
     const decoded = decodeCloudEvent(message.value, contracts, {
       maxBytes: this.deps.maxMessageBytes,

@@ -42,7 +42,7 @@ export class GroupCommitQueue<M> {
     });
   }
 
-  /** Submissions waiting for a transaction (for tests and metrics). */
+  /** Submissions waiting for a transaction. */
   get pending(): number {
     return this.waiting.length;
   }

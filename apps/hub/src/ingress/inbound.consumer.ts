@@ -101,8 +101,9 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
           }
         } finally {
           // One offset commit per batch, also when a message failed: everything before it is in
-          // PostgreSQL. The partitions that finish together share one commit request (OffsetCommitter). A crash before this commit reads those messages again, and the inbox
-          // answers them as duplicates (measured: a commit per message cost a broker round trip each).
+          // PostgreSQL; partitions that finish together share one request (OffsetCommitter). A
+          // crash before this commit reads those messages again, and the inbox answers them as
+          // duplicates (measured: a commit per message cost a broker round trip each).
           // A commit that fails is not fatal either: the next batch's commit covers it, or the
           // messages are read again and answered as duplicates.
           if (done !== undefined) {
