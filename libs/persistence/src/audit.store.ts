@@ -17,8 +17,9 @@ export class AuditStore {
       return values;
     });
     await insertRows(db,
-      `INSERT INTO audit_log (audit_id, action, occurred_at, outcome, system_id, actor_partner_id, actor_role, recipient_partner_id,
-         purpose, access_point, family_id, data_categories, legal_basis, rule_id, config_version, message_id, causation_id, prev_hash, hash, actor_person, on_behalf_of)`,
+      'audit_log', `audit_id uuid, action text, occurred_at timestamptz, outcome text, system_id text, actor_partner_id text, actor_role text,
+         recipient_partner_id text, purpose text, access_point text, family_id uuid, data_categories text[], legal_basis text, rule_id text,
+         config_version text, message_id uuid, causation_id text, prev_hash bytea, hash bytea, actor_person text, on_behalf_of text`,
       rows);
     await db.query('UPDATE audit_head SET seq = seq + $1, hash = $2 WHERE id = 1', [records.length, prev]);
   }

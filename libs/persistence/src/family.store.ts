@@ -41,7 +41,7 @@ export class FamilyStore {
   }
 
   async createAll(db: EntityManager, families: Array<{ id: string; municipality: string | null }>): Promise<void> {
-    await insertRows(db, 'INSERT INTO family (id, municipality)', families.map((f) => [f.id, f.municipality]));
+    await insertRows(db, 'family', 'id uuid, municipality text', families.map((f) => [f.id, f.municipality]));
   }
 
   /** Fills in the municipality of families that had none; one known before stays. */
@@ -54,12 +54,12 @@ export class FamilyStore {
   }
 
   async addPersons(db: EntityManager, persons: Array<{ id: string; familyId: string; bsnHash: Buffer; bsnEncrypted: Buffer }>): Promise<void> {
-    await insertRows(db, 'INSERT INTO person (id, family_id, bsn_hash, bsn_encrypted)', persons.map((p) => [p.id, p.familyId, p.bsnHash, p.bsnEncrypted]));
+    await insertRows(db, 'person', 'id uuid, family_id uuid, bsn_hash bytea, bsn_encrypted bytea', persons.map((p) => [p.id, p.familyId, p.bsnHash, p.bsnEncrypted]));
   }
 
   /** Records partners as involved; for one involved before, the earlier `since` stays, and so does its first event. */
   async involveAll(db: EntityManager, rows: Array<{ familyId: string; partnerId: string; since: string; eventId: string }>): Promise<void> {
-    await insertRows(db, 'INSERT INTO involvement (family_id, partner_id, since, first_event_id)',
+    await insertRows(db, 'involvement', 'family_id uuid, partner_id text, since timestamptz, first_event_id text',
       rows.map((r) => [r.familyId, r.partnerId, r.since, r.eventId]),
       'ON CONFLICT (family_id, partner_id) DO UPDATE SET since = LEAST(involvement.since, EXCLUDED.since)');
   }

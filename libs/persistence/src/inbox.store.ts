@@ -44,7 +44,8 @@ export class InboxStore {
   }
 
   async recordAll(db: EntityManager, entries: InboxEntry[]): Promise<void> {
-    await insertRows(db, 'INSERT INTO inbox (source, event_id, type, occurred_at, family_id, topic, kafka_partition, kafka_offset, payload_sha256, data)',
+    await insertRows(db, 'inbox',
+      'source text, event_id text, type text, occurred_at timestamptz, family_id uuid, topic text, kafka_partition int4, kafka_offset int8, payload_sha256 bytea, data jsonb',
       entries.map((e) => [e.source, e.eventId, e.type, e.occurredAt, e.familyId, e.topic, e.partition, e.offset, e.payloadSha256, JSON.stringify(e.data)]));
   }
 
@@ -54,7 +55,7 @@ export class InboxStore {
    */
   async rejectAll(db: EntityManager, entries: RejectionEntry[]): Promise<boolean[]> {
     const added = await insertRows<{ topic: string; kafka_partition: number; kafka_offset: string }>(db,
-      'INSERT INTO rejection (topic, kafka_partition, kafka_offset, partner_id, reason, errors, event_id, event_type)',
+      'rejection', 'topic text, kafka_partition int4, kafka_offset int8, partner_id text, reason text, errors jsonb, event_id text, event_type text',
       entries.map((r) => [r.topic, r.partition, r.offset, r.partnerId, r.reason, JSON.stringify(r.errors), r.eventId ?? null, r.eventType ?? null]),
       'ON CONFLICT (topic, kafka_partition, kafka_offset) DO NOTHING RETURNING topic, kafka_partition, kafka_offset');
     const fresh = new Set(added.map((r) => `${r.topic} ${r.kafka_partition} ${r.kafka_offset}`));

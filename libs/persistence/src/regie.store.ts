@@ -72,7 +72,8 @@ export class RegieStore {
   /** Writes each family's regie of record (one row per family; give each family once). */
   async saveAll(db: EntityManager, rows: Array<{ familyId: string; record: RegieRecord; since: string }>): Promise<void> {
     await insertRows(db,
-      `INSERT INTO regie_of_record (family_id, regisseur_role, regisseur_partner, veiligheid_role, veiligheid_partner, row_id, table_name, table_version, config_version, cause_event_id, since, gap_raised)`,
+      'regie_of_record', `family_id uuid, regisseur_role text, regisseur_partner text, veiligheid_role text, veiligheid_partner text, row_id text,
+       table_name text, table_version text, config_version text, cause_event_id text, since timestamptz, gap_raised boolean`,
       rows.map(({ familyId, record: r, since }) => [familyId, r.regisseurRole, r.regisseurPartner, r.veiligheidRole, r.veiligheidPartner, r.rowId, r.tableName,
         r.tableVersion, r.configVersion, r.causeEventId, since, r.gapRaised]),
       `ON CONFLICT (family_id) DO UPDATE SET regisseur_role = EXCLUDED.regisseur_role, regisseur_partner = EXCLUDED.regisseur_partner,
@@ -84,7 +85,8 @@ export class RegieStore {
   /** Appends changes to the families' regie history, numbered in the order given. */
   async recordAll(db: EntityManager, changes: Array<{ familyId: string; change: RegieChange }>): Promise<void> {
     await insertRows(db,
-      'INSERT INTO regie_history (family_id, kind, from_role, from_partner, to_role, to_partner, row_id, table_name, table_version, config_version, cause_event_id)',
+      'regie_history', `family_id uuid, kind text, from_role text, from_partner text, to_role text, to_partner text, row_id text, table_name text,
+       table_version text, config_version text, cause_event_id text`,
       changes.map(({ familyId, change: c }) => [familyId, c.kind, c.fromRole, c.fromPartner, c.toRole, c.toPartner, c.rowId, c.tableName, c.tableVersion, c.configVersion, c.causeEventId]));
   }
 
