@@ -2,12 +2,13 @@
  * What the group path relies on PostgreSQL for, checked against the real server:
  *   - the outbox hands out seqs in commit order, so the relay may read on from the last seq it
  *     published (a transaction adding messages waits for an earlier one that has not committed);
+ *   - a timer wanted as it already is gets no new row version (each event re-states them all);
  *   - the values the group context keeps in memory are the ones PostgreSQL would give back
  *     (jsonb's key order, timestamptz's microseconds).
  */
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { createDataSource, epochMicros, inJsonbKeyOrder, migrate, OutboxStore, type OutboxMessage } from '@ketenhub/persistence';
+import { createDataSource, epochMicros, FamilyStore, inJsonbKeyOrder, migrate, OutboxStore, RegieStore, type OutboxMessage } from '@ketenhub/persistence';
 import { createTestDatabase } from '../support/test-env';
 
 describe('PostgreSQL behaviour the group path relies on', () => {
@@ -76,6 +77,35 @@ describe('PostgreSQL behaviour the group path relies on', () => {
     expect(await dataSource.transaction((db) => outbox.backlog(db))).toBe(1);
     const [{ n }] = await dataSource.query('SELECT count(*)::int AS n FROM outbox_published WHERE up_to_seq = $1', [b.seq]);
     expect(n).toBe(1);
+  });
+
+  it('leaves a timer wanted as it is untouched, and moves, cancels and revives the others', async () => {
+    const regie = new RegieStore();
+    const familyId = randomUUID();
+    await new FamilyStore().createAll(dataSource.manager, [{ id: familyId, municipality: null }]);
+    const version = async () => Object.fromEntries((await dataSource.query(
+      'SELECT timer_key, xmin::text AS v, cancelled_at IS NOT NULL AS cancelled FROM timer WHERE family_id = $1', [familyId]))
+      .map((r: { timer_key: string; v: string; cancelled: boolean }) => [r.timer_key, `${r.v}${r.cancelled ? ' cancelled' : ''}`]));
+    const eighteen = { kind: 'ACHTTIEN_PLUS', key: 'achttien', dueAt: '2040-05-01T00:00:00.000Z', warnAt: '2039-11-01T00:00:00.000Z' };
+    const deadline = { kind: 'TERMIJN', key: 'termijn', dueAt: '2027-01-10T00:00:00.000Z' };
+    const sync = (timers: typeof deadline[]) => dataSource.transaction((db) => regie.syncTimersOf(db, new Map([[familyId, timers]])));
+
+    await sync([eighteen, deadline]);
+    const first = await version();
+    await sync([eighteen, deadline]);
+    expect(await version()).toEqual(first);
+
+    await sync([eighteen, { ...deadline, dueAt: '2027-01-11T00:00:00.000Z' }]);
+    const moved = await version();
+    expect(moved.achttien).toBe(first.achttien);
+    expect(moved.termijn).not.toBe(first.termijn);
+
+    await sync([eighteen]);
+    expect((await version()).termijn).toMatch(/ cancelled$/);
+    await sync([eighteen, deadline]);
+    const revived = await version();
+    expect(revived.termijn).not.toMatch(/ cancelled$/);
+    expect(revived.achttien).toBe(first.achttien);
   });
 
   it('orders object keys as jsonb does', async () => {

@@ -101,6 +101,9 @@ export class RegieStore {
   /**
    * Makes each family's open timers exactly what it wants: new ones added, moved ones updated,
    * ones no longer wanted cancelled. Fired timers stay fired. Two statements for all the families.
+   * A timer wanted as it is stays untouched: every event re-states its family's timers (the
+   * eighteenth birthday on each one), and an update that changes nothing still writes a new row
+   * version and its WAL.
    */
   async syncTimersOf(db: EntityManager, wanted: Map<string, DesiredTimer[]>): Promise<void> {
     if (wanted.size === 0) return;
@@ -111,7 +114,8 @@ export class RegieStore {
         `INSERT INTO timer (family_id, kind, timer_key, due_at, warn_at, person_id)
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::uuid[])
          ON CONFLICT (family_id, timer_key) DO UPDATE SET due_at = EXCLUDED.due_at, warn_at = EXCLUDED.warn_at, cancelled_at = NULL
-         WHERE timer.fired_at IS NULL`,
+         WHERE timer.fired_at IS NULL
+           AND (timer.due_at, timer.warn_at, timer.cancelled_at) IS DISTINCT FROM (EXCLUDED.due_at, EXCLUDED.warn_at, NULL)`,
         [rows.map((t) => t.familyId), rows.map((t) => t.kind), rows.map((t) => t.key), rows.map((t) => t.dueAt), rows.map((t) => t.warnAt ?? null), rows.map((t) => t.personId ?? null)]);
     }
     await db.query(
