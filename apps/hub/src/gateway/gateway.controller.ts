@@ -72,7 +72,8 @@ export class GatewayController {
       // the partner sends the same event again; if it did arrive after all, the repeat is dropped.
       this.logger.warn({ partner: partner.id, err: error instanceof Error ? error.message : String(error) }, 'event not accepted over HTTPS: the bus or database is unavailable');
       res.setHeader('Retry-After', '5');
-      throw problem(503, 'TIJDELIJK_NIET_BESCHIKBAAR', 'the hub could not store the event durably just now; nothing was accepted: send the same event again');
+      throw problem(503, 'TIJDELIJK_NIET_BESCHIKBAAR', 'the hub could not store the event durably just now; nothing was accepted: send the same event again',
+        { reason: 'TIJDELIJK_NIET_BESCHIKBAAR' });
     }
     if (answer.kind === 'accepted') {
       this.metrics.httpEvents.inc({ partner: partner.id, answer: answer.duplicate ? 'duplicate' : 'accepted' });
