@@ -99,7 +99,7 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
       topicPrefix,
       partitions: integer('KAFKA_TOPIC_PARTITIONS', 3, 1, 1000),
       sessionTimeoutMs: integer('KAFKA_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
-      applyBatchSize: integer('KAFKA_APPLY_BATCH_SIZE', 100, 1, 5_000),
+      applyBatchSize: integer('KAFKA_APPLY_BATCH_SIZE', 300, 1, 5_000),
       applyTransactions: integer('KAFKA_APPLY_TRANSACTIONS', 4, 1, 16),
       partitionsConcurrently: integer('KAFKA_PARTITIONS_CONCURRENTLY', 64, 1, 1_000),
     },
