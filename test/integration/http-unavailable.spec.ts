@@ -7,13 +7,13 @@
  * delivered to its recipient once.
  */
 import { hulpvraag, makeBsn } from '../support/factories';
+import { partnerAccessToken } from '../support/https-partner';
 import { KafkaProxy } from '../support/kafka-proxy';
 import { TopicReader } from '../support/partner';
 import { pollUntil } from '../support/poll';
 import { regionWithConnections } from '../support/region-copy';
 import { openScenario, type Scenario } from '../support/scenario';
 import { testKeys } from '../support/test-env';
-import { clientSecretOf } from '../../apps/hub/src/gateway/partner-secrets';
 
 const HTTPS_PARTNER = 'toegang-almere';
 /** The region sends a hulpvraag (as a pointer) to the partner with role VEILIG_THUIS, here on Kafka. */
@@ -39,14 +39,7 @@ describe('POST /events while the broker is unreachable', () => {
     scenario = await openScenario([RECIPIENT], { REGION_DIR: regionWithConnections({ [HTTPS_PARTNER]: '{ via: HTTPS_FEED }' }), KAFKA_BROKERS: proxy.address }, keys);
     inboundTopic = `${scenario.prefix}inbound.${HTTPS_PARTNER}`;
     inbound = await TopicReader.start(scenario.kafka, inboundTopic);
-    const token = await fetch(`${scenario.hub.url}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials', client_id: HTTPS_PARTNER, client_secret: clientSecretOf(Buffer.from(keys.partner, 'base64'), HTTPS_PARTNER),
-      }).toString(),
-    });
-    bearer = `Bearer ${((await token.json()) as { access_token: string }).access_token}`;
+    bearer = `Bearer ${await partnerAccessToken(scenario.hub.url, HTTPS_PARTNER, Buffer.from(keys.partner, 'base64'))}`;
   });
   afterAll(async () => {
     await proxy?.restore();

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Parser } from '@asyncapi/parser';
 import { chainEvent, hulpvraag, makeBsn } from '../support/factories';
+import { requestToken } from '../support/https-partner';
 import { pollUntil } from '../support/poll';
 import { regionWithConnections } from '../support/region-copy';
 import { openScenario, type Scenario } from '../support/scenario';
@@ -55,11 +56,7 @@ describe('the partner gateway', () => {
   });
 
   async function token(partnerId: string, secret = clientSecretOf(partnerKey, partnerId)): Promise<Response> {
-    return fetch(`${scenario.hub.url}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: partnerId, client_secret: secret }).toString(),
-    });
+    return requestToken(scenario.hub.url, partnerId, secret);
   }
   const tokens = new Map<string, string>();
   async function bearer(partnerId: string): Promise<string> {

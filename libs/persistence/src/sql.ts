@@ -29,7 +29,7 @@ export async function insertRows<T = unknown>(db: EntityManager, table: string, 
   const params = spec.map((column, i) => {
     const where = `${table}.${column.name}`;
     const values = rows.map((row) => row[i]);
-    return column.type === 'bytea' ? byteaArray(values, where) : textArray(values.map((value) => asText(value, column.type, where)));
+    return column.type === 'bytea' ? byteaArray(values, where) : binaryArray(TEXT_OID, values.map((value) => asText(value, column.type, where)));
   });
   const names = spec.map((c) => c.name).join(', ');
   const unnested = spec.map((c, i) => `$${i + 1}::${c.type === 'bytea' ? 'bytea' : 'text'}[]`).join(', ');
@@ -65,11 +65,6 @@ function byteaArray(values: unknown[], where: string): Buffer {
     if (value !== null && value !== undefined && !Buffer.isBuffer(value)) throw new Error(`insertRows: ${where} takes a Buffer or null`);
   }
   return binaryArray(BYTEA_OID, values.map((value) => (Buffer.isBuffer(value) ? value : null)));
-}
-
-/** A one-dimensional text[]; each value a string (written as UTF-8) or null. */
-function textArray(values: Array<string | null>): Buffer {
-  return binaryArray(TEXT_OID, values);
 }
 
 /**

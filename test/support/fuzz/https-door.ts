@@ -1,4 +1,4 @@
-import { clientSecretOf } from '../../../apps/hub/src/gateway/partner-secrets';
+import { partnerAccessToken } from '../https-partner';
 
 export interface DoorAnswer {
   status: number;
@@ -25,14 +25,8 @@ export class HttpsDoor {
     return `Bearer ${await this.token.value}`;
   }
 
-  private async issue(): Promise<string> {
-    const response = await fetch(`${this.hubUrl()}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: this.partnerId, client_secret: clientSecretOf(this.partnerKey, this.partnerId) }).toString(),
-    });
-    if (response.status !== 200) throw new Error(`no token for ${this.partnerId}: ${response.status}`);
-    return ((await response.json()) as { access_token: string }).access_token;
+  private issue(): Promise<string> {
+    return partnerAccessToken(this.hubUrl(), this.partnerId, this.partnerKey);
   }
 
   /** Structured mode unless headers say otherwise; an empty headers object sends no content-type at all. */
