@@ -400,11 +400,12 @@ function chunkStatements(region: Region, topics: Topics, story: Disclosure[], cl
     statements.push(['involvement', `INSERT INTO involvement (family_id, partner_id, since, first_event_id)
       SELECT f.family_id, ${partnerOf(s.sender)}, ${tsSql(occurredSql(s))}, ${sqlUuid('event', String(s.step))}::text FROM seed_family f ORDER BY f.i`, []]);
   }
-  const last = stepOf(5);
+  // Veilig Thuis's report (step 2) is the last event that changes the regie of record; the row keeps it.
+  const lastChange = stepOf(2);
   const table = region.regieTable;
   statements.push(['regie_of_record', `INSERT INTO regie_of_record (family_id, regisseur_role, regisseur_partner, veiligheid_role, veiligheid_partner, row_id,
       table_name, table_version, config_version, cause_event_id, since, gap_raised)
-    SELECT f.family_id, 'VEILIG_THUIS', '${VT}', 'VEILIG_THUIS', '${VT}', 'VT-ANDEREN', $1::text, $2::text, $3::text, ${sqlUuid('event', '5')}::text, ${tsSql(occurredSql(last))}, false
+    SELECT f.family_id, 'VEILIG_THUIS', '${VT}', 'VEILIG_THUIS', '${VT}', 'VT-ANDEREN', $1::text, $2::text, $3::text, ${sqlUuid('event', '2')}::text, ${tsSql(occurredSql(lastChange))}, false
     FROM seed_family f ORDER BY f.i`, [table.table, table.version, region.version]]);
   statements.push(['regie_history', `INSERT INTO regie_history (family_id, recorded_at, kind, from_role, from_partner, to_role, to_partner, row_id, table_name, table_version, config_version, cause_event_id)
     SELECT f.family_id, CASE h.step WHEN 1 THEN ${tsSql(receivedSql(first))} ELSE ${tsSql(receivedSql(stepOf(2)))} END, h.kind,

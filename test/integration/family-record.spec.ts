@@ -150,6 +150,17 @@ describe('the family record', () => {
        VALUES ($1, 'GI', 'samen-veilig', 'X', 't', 'v', 'c', 'e', now())`, [familyId])).rejects.toThrow(/duplicate key value violates unique constraint "regie_of_record_pkey"/);
   });
 
+  it('keeps the event and time of the last change of regie when a later event leaves it as it was', async () => {
+    const child = makeBsn();
+    const request: Record<string, unknown> = { ...hulpvraag('toegang-almere', [child]), time: day(20) };
+    const familyId = await tell([
+      ['toegang-almere', request],
+      ['toegang-almere', chainEvent('toegang-almere', 'keten.veiligheidskaart-bijdrage', [child], { zorgen: ['Schulden'] }, day(21))],
+    ]);
+    const [record] = await scenario.db.query('SELECT regisseur_partner, cause_event_id, since FROM regie_of_record WHERE family_id = $1', [familyId]);
+    expect(record).toEqual({ regisseur_partner: 'toegang-almere', cause_event_id: request.id as string, since: new Date(day(20)) });
+  });
+
   it('serves its OpenAPI description', async () => {
     const doc = await (await fetch(`${scenario.hub.url}/api/openapi.json`)).json() as Record<string, any>;
     expect(doc.openapi).toMatch(/^3\./);

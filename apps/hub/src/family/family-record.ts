@@ -101,7 +101,9 @@ export class FamilyRecord {
       regisseurRole: decision.regisseur, regisseurPartner: regisseurOrg, veiligheidRole: decision.veiligheid, veiligheidPartner: veiligheidOrg,
       ...base, gapRaised: gap,
     };
-    session.saveRegie(change.familyId, record, change.event.time);
+    // The row keeps the event and time of its last change: an event that leaves the decision as
+    // it was (most do) writes nothing, instead of a new row version and its WAL per event.
+    if (!current || !sameDecision(current, record)) session.saveRegie(change.familyId, record, change.event.time);
 
     if (isEvaluationWithoutRegisseur(change.event.type, change.event.data, change.sender.role)) {
       hubEvents.push({
@@ -120,4 +122,11 @@ export class FamilyRecord {
     session.wantTimers(change.familyId, deadlines(state, region.ruleSettings));
     return { state, hubEvents, newcomers };
   }
+}
+
+/** The same holders, by the same row of the same table and configuration, with the same gap signal. */
+function sameDecision(a: RegieRecord, b: RegieRecord): boolean {
+  return a.regisseurRole === b.regisseurRole && a.regisseurPartner === b.regisseurPartner && a.veiligheidRole === b.veiligheidRole
+    && a.veiligheidPartner === b.veiligheidPartner && a.rowId === b.rowId && a.tableName === b.tableName && a.tableVersion === b.tableVersion
+    && a.configVersion === b.configVersion && a.gapRaised === b.gapRaised;
 }
