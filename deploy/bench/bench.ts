@@ -19,17 +19,17 @@
  * adds flags to the hub's node (for a CPU profile: '--cpu-prof --cpu-prof-dir=/tmp/prof').
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { Kafka, logLevel, Partitioners, type Message, type Producer } from 'kafkajs';
 import { Client } from 'pg';
-import { isValidBsn } from '@ketenhub/domain';
 import { PUBLISHED_UP_TO } from '@ketenhub/persistence';
 import { startDevEnv, type DevEnv } from '../local/devenv';
 import { repoRoot } from '../local/process-util';
+import { chainEvent, familyStory, MAX_FAMILIES, type ChainEvent } from './chain-mix';
 import { seedFamilies, seededChildId, seedUuid } from './seed';
 
 interface Options {
@@ -70,56 +70,20 @@ function options(args: string[]): Options {
   if (only === 'growth' && growth.length === 0) throw new OptionError('--only growth needs --growth with the numbers of families to measure at');
   const growthEvents = value('growth-events', 5_000);
   if (growthEvents < 50) throw new OptionError(`--growth-events must be at least 50, five waves of new and existing families' events (got ${growthEvents})`);
-  return {
+  const chosen = {
     events: value('events', 20_000), families: value('families', 10_000), rate: value('rate', 1_000), rateSeconds: value('rate-seconds', 20),
     growth, growthEvents, onlyGrowth: only === 'growth',
   };
+  // The latency phase tells new families' stories after the saturation phase's --families.
+  const stories = chosen.families + Math.ceil((chosen.rate * chosen.rateSeconds) / 5);
+  if (stories > MAX_FAMILIES) {
+    throw new OptionError(`--families ${chosen.families} plus the ${stories - chosen.families} new families of --rate × --rate-seconds / 5 make ${stories}; the bench has distinct persons for ${MAX_FAMILIES} families`);
+  }
+  return chosen;
 }
 
 const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * A BSN that passes the elfproef, from a counter (never a real person's: the 99 range). Family n
- * owns the eight-digit prefixes n*10 .. n*10+9: the child (slot 0) takes the first valid one of
- * the lower five, the parent (slot 1) of the upper five (among five neighbours at most one has no
- * check digit, since each step adds 2 to the weighted sum mod 11). Unique for n below 100,000.
- */
-function bsnOf(n: number, slot: 0 | 1): string {
-  for (let k = slot * 5; k < slot * 5 + 5; k++) {
-    const first8 = String(99_000_000 + ((n * 10 + k) % 1_000_000));
-    for (let check = 0; check <= 9; check++) if (isValidBsn(`${first8}${check}`)) return `${first8}${check}`;
-  }
-  throw new Error(`no BSN for family ${n} slot ${slot}: five neighbouring prefixes without a check digit cannot happen`);
-}
-
-interface ChainEvent { partner: string; event: Record<string, unknown> }
-
-const TOEGANG = ['toegang-almere', 'toegang-dronten', 'toegang-lelystad', 'toegang-noordoostpolder', 'toegang-urk', 'toegang-zeewolde'];
-const GEMEENTE = ['GM0034', 'GM0303', 'GM0995', 'GM0171', 'GM0184', 'GM0050'];
-
-const ce = (partner: string, type: string, data: Record<string, unknown>): ChainEvent => ({
-  partner,
-  event: { specversion: '1.0', id: randomUUID(), source: `urn:ketenhub:partner:${partner}`, type: `nl.ketenhub.${type}.v1`, time: new Date().toISOString(), datacontenttype: 'application/json', data },
-});
-
-/** The mix one family goes through; its first event creates the family. (seed.ts seeds families that went through it.) */
-function familyStory(n: number): ChainEvent[] {
-  const child = bsnOf(n, 0);
-  const parent = bsnOf(n, 1);
-  const m = n % TOEGANG.length;
-  const kinderen = [{ bsn: child }];
-  return [
-    ce(TOEGANG[m], 'toegang.hulpvraag-geregistreerd', {
-      zaakreferentie: `Z-${n}`, gemeente: GEMEENTE[m], toegangsroute: 'GEZIN_ZELF', perspectief: 'THUIS',
-      kinderen: [{ persoon: { bsn: child }, geboortedatum: '2014-03-15' }], gezagdragers: [{ persoon: { bsn: parent }, relatie: 'OUDER' }],
-    }),
-    ce('veilig-thuis-flevoland', 'veiligthuis.melding-ontvangen', { kinderen, gemeente: GEMEENTE[m], melder: 'POLITIE' }),
-    ce('veilig-thuis-flevoland', 'keten.veiligheidskaart-bijdrage', { kinderen, zorgen: ['Spanningen thuis'] }),
-    ce('veilig-thuis-flevoland', 'veiligthuis.triage-afgerond', { kinderen, uitkomst: 'WACHTLIJST' }),
-    ce(TOEGANG[m], 'keten.veiligheidskaart-bijdrage', { kinderen, krachten: ['Oma helpt mee'] }),
-  ];
-}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -205,13 +169,11 @@ async function startHub(env: Record<string, string>): Promise<{ child: ChildProc
 
 async function produceAll(producer: Producer, prefix: string, events: ChainEvent[], sentAt: Map<string, number>): Promise<void> {
   const byTopic = new Map<string, Message[]>();
-  for (const { partner, event } of events) {
+  for (const { partner, key, event } of events) {
     const list = byTopic.get(partner) ?? [];
-    // One key per child keeps a family's events in order on its partner's topic.
-    const child = (event.data as { kinderen: Array<{ bsn?: string; persoonId?: string; persoon?: { bsn: string } }> }).kinderen[0];
-    list.push({ key: child.bsn ?? child.persoon?.bsn ?? child.persoonId ?? 'k', value: Buffer.from(JSON.stringify(event)) });
+    list.push({ key, value: Buffer.from(JSON.stringify(event)) });
     byTopic.set(partner, list);
-    sentAt.set(event.id as string, Date.now());
+    sentAt.set(event.id, Date.now());
   }
   await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([partner, messages]) => ({ topic: `${prefix}inbound.${partner}`, messages })) });
 }
@@ -280,9 +242,9 @@ function growthWaves(families: number, events: number): { waves: ChainEvent[][];
       const i = Math.floor(random() * families);
       touched.add(i);
       // Spread among the wave's other events rather than all at its end.
-      wave.splice(Math.floor(random() * (wave.length + 1)), 0, ce('veilig-thuis-flevoland', 'keten.veiligheidskaart-bijdrage', {
+      wave.splice(Math.floor(random() * (wave.length + 1)), 0, chainEvent('veilig-thuis-flevoland', 'keten.veiligheidskaart-bijdrage', {
         kinderen: [{ persoonId: seededChildId(i) }], zorgen: ['Zorgen over de schoolgang'],
-      }));
+      }, { key: `seeded-gezin-${i}`, family: i, step }));
     }
     return wave;
   });

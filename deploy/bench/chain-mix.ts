@@ -2,7 +2,8 @@
  * The realistic mix of chain events the bench and the fault run produce: per family a request for
  * help at the municipality's local access (it creates the family), a Veilig Thuis report, two
  * veiligheidskaart contributions and a triage, for the Flevoland region (config/regions/flevoland).
- * The same story as bench.ts's familyStory, here so that more than one instrument can use it.
+ * One story for every instrument (bench.ts, faults.ts, group-equivalence.spec.ts); seed.ts seeds
+ * families that went through it.
  */
 import { randomUUID } from 'node:crypto';
 import { isValidBsn } from '@ketenhub/domain';
@@ -11,7 +12,7 @@ import { isValidBsn } from '@ketenhub/domain';
 export interface ChainEvent {
   partner: string;
   key: string;
-  /** Which family (the story's number) and which step of its story. */
+  /** Which family (the story's number; for an event about a seeded family, its seed index) and which step of its story. */
   family: number;
   step: number;
   event: Record<string, unknown> & { id: string };
@@ -20,32 +21,43 @@ export interface ChainEvent {
 export const TOEGANG = ['toegang-almere', 'toegang-dronten', 'toegang-lelystad', 'toegang-noordoostpolder', 'toegang-urk', 'toegang-zeewolde'];
 export const GEMEENTE = ['GM0034', 'GM0303', 'GM0995', 'GM0171', 'GM0184', 'GM0050'];
 export const STORY_LENGTH = 5;
-/** bsnOf gives 100,000 distinct BSNs; children take the first half, their parents the second. */
-export const MAX_FAMILIES = 50_000;
+/** bsnOf gives each of this many families its own child and parent. */
+export const MAX_FAMILIES = 100_000;
 
-/** A BSN that passes the elfproef, from a counter (never a real person's: the 99 range). */
-export function bsnOf(n: number): string {
-  for (let k = 0; ; k++) {
+/**
+ * A BSN that passes the elfproef, from a counter (never a real person's: the 99 range). Family n
+ * owns the eight-digit prefixes n*10 .. n*10+9: the child (slot 0) takes the first valid one of
+ * the lower five, the parent (slot 1) of the upper five (among five neighbours at most one has no
+ * check digit, since each step adds 2 to the weighted sum mod 11). Unique for n below MAX_FAMILIES.
+ */
+export function bsnOf(n: number, slot: 0 | 1): string {
+  for (let k = slot * 5; k < slot * 5 + 5; k++) {
     const first8 = String(99_000_000 + ((n * 10 + k) % 1_000_000));
     for (let check = 0; check <= 9; check++) if (isValidBsn(`${first8}${check}`)) return `${first8}${check}`;
   }
+  throw new Error(`no BSN for family ${n} slot ${slot}: five neighbouring prefixes without a check digit cannot happen`);
+}
+
+/**
+ * A partner's chain event as it puts it on its inbound topic. The key is a case reference rather
+ * than a BSN: one key per family keeps its events in order on each partner's topic, and keys are
+ * visible to anyone who may read the topic.
+ */
+export function chainEvent(partner: string, type: string, data: Record<string, unknown>, where: { key: string; family: number; step: number }): ChainEvent {
+  return {
+    partner, ...where,
+    event: { specversion: '1.0', id: randomUUID(), source: `urn:ketenhub:partner:${partner}`, type: `nl.ketenhub.${type}.v1`, time: new Date().toISOString(), datacontenttype: 'application/json', data },
+  };
 }
 
 /** The mix one family goes through; its first event creates the family. */
 export function familyStory(n: number): ChainEvent[] {
   if (!Number.isInteger(n) || n < 0 || n >= MAX_FAMILIES) throw new Error(`family number ${n} is outside 0..${MAX_FAMILIES - 1}: its persons would share a BSN with another family's`);
-  const child = bsnOf(n);
-  // bench.ts's bsnOf(n + 5_000_000) wraps around to the child's own BSN: the parent was the child.
-  const parent = bsnOf(n + MAX_FAMILIES);
+  const child = bsnOf(n, 0);
+  const parent = bsnOf(n, 1);
   const m = n % TOEGANG.length;
-  // A case reference rather than a BSN as the Kafka key: one key per family keeps its events in
-  // order on each partner's topic, and keys are visible to anyone who may read the topic.
-  const key = `gezin-${n}`;
   let step = 0;
-  const ce = (partner: string, type: string, data: Record<string, unknown>): ChainEvent => ({
-    partner, key, family: n, step: step++,
-    event: { specversion: '1.0', id: randomUUID(), source: `urn:ketenhub:partner:${partner}`, type: `nl.ketenhub.${type}.v1`, time: new Date().toISOString(), datacontenttype: 'application/json', data },
-  });
+  const ce = (partner: string, type: string, data: Record<string, unknown>) => chainEvent(partner, type, data, { key: `gezin-${n}`, family: n, step: step++ });
   const kinderen = [{ bsn: child }];
   return [
     ce(TOEGANG[m], 'toegang.hulpvraag-geregistreerd', {

@@ -3,7 +3,7 @@
  * the growth benchmark (`npm run bench -- --growth …`) measures new events on top of a database
  * that looks like one that has served n families, without pushing them all through the hub.
  *
- * Every seeded family has been through the bench's own story (familyStory in bench.ts), in story
+ * Every seeded family has been through the bench's own story (familyStory in chain-mix.ts), in story
  * order, and holds the rows the hub writes for that story (read off a real run; the growth bench
  * compares a family the hub makes with a seeded one and says when they differ):
  *   - family: 1, with its municipality (the six of Flevoland in turn);
