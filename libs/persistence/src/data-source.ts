@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, MigrationExecutor } from 'typeorm';
 import { Foundation1763900000000 } from './migrations/1763900000000-foundation';
 import { Regie1763990000000 } from './migrations/1763990000000-regie';
 import { Governance1764000000000 } from './migrations/1764000000000-governance';
@@ -22,8 +22,23 @@ export function createDataSource(url: string, poolSize = 10): DataSource {
   });
 }
 
-/** Applies pending migrations, one transaction each; safe to run on every start. */
+/**
+ * Applies pending migrations, one transaction each; safe to run on every start, also by several
+ * hubs starting at once: they take turns under a session advisory lock (TypeORM takes none, and
+ * two hubs on a new database both tried to create the migrations table; one failed to start).
+ * A hub that dies while holding the lock loses its session, and with it the lock.
+ */
 export async function migrate(dataSource: DataSource): Promise<string[]> {
-  const applied = await dataSource.runMigrations({ transaction: 'each' });
-  return applied.map((m) => m.name);
+  // The lock and the migrations on one connection, so that a pool of one cannot deadlock.
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.query("SELECT pg_advisory_lock(hashtext('ketenhub.migrations'))");
+    const executor = new MigrationExecutor(dataSource, runner);
+    executor.transaction = 'each';
+    const applied = await executor.executePendingMigrations();
+    return applied.map((m) => m.name);
+  } finally {
+    await runner.query("SELECT pg_advisory_unlock(hashtext('ketenhub.migrations'))").catch(() => undefined);
+    await runner.release();
+  }
 }
