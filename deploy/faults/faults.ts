@@ -1,13 +1,14 @@
 /**
- * `npm run faults [-- --kills 10 --families 1200 --rate 25 --minutes 15 --seed N --keep --no-oracle]`
+ * `npm run faults [-- --kills 10 --hubs 1 --families 1200 --rate 25 --minutes 15 --seed N --keep --no-oracle]`
  *
  * The hub under load and under faults, then a verdict on what it did with every event:
  *   1. a Kafka broker and a PostgreSQL of its own, with data kept across restarts, in a temp folder;
- *   2. the hub as its own process (Flevoland region) and the chain mix produced to the partners'
- *      inbound topics at a steady rate; an event counts once its produce was acknowledged;
- *   3. meanwhile, at random moments: the hub SIGKILLed (and started again) `--kills` times, the
- *      broker stopped and started again once, PostgreSQL stopped and started again once, each while
- *      the hub runs (it must recover by itself);
+ *   2. the hub as its own process (Flevoland region), or `--hubs` of them sharing the database and
+ *      the consumer group as a scaled-out deployment runs, and the chain mix produced to the
+ *      partners' inbound topics at a steady rate; an event counts once its produce was acknowledged;
+ *   3. meanwhile, at random moments: a hub (picked at random) SIGKILLed and started again `--kills`
+ *      times, the broker stopped and started again once, PostgreSQL stopped and started again once,
+ *      each while the hubs run (they must recover by themselves);
  *   4. the hub drains (every acknowledged event in its inbox, its outbox sent), is stopped, and the
  *      verifier (verify.ts) judges the inbox, outbox, audit trail and every message on the topics;
  *   5. unless `--no-oracle`, an undisturbed second hub is given the same events in the same order
@@ -23,7 +24,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { PUBLISHED_UP_TO } from '@ketenhub/persistence';
 import { interleavedMix, MAX_FAMILIES } from '../bench/chain-mix';
@@ -31,17 +32,17 @@ import { startKafka, type RunningKafka } from '../local/kafka';
 import { startPostgres, type RunningPostgres } from '../local/postgres';
 import { freePort } from '../local/process-util';
 import { drainState, readDatabase, readTopics } from './collect';
-import { hubEnv, HubSupervisor } from './hub-process';
+import { HubFleet, hubEnv } from './hub-process';
 import { runOracle } from './oracle';
 import { Load } from './load';
 import { verify } from './verify';
 
-interface Options { kills: number; families: number; rate: number; minutes: number; seed: number; keep: boolean; oracle: boolean }
+interface Options { kills: number; hubs: number; families: number; rate: number; minutes: number; seed: number; keep: boolean; oracle: boolean }
 
 class UsageError extends Error {}
 
 function options(args: string[]): Options {
-  const known = new Set(['--kills', '--families', '--rate', '--minutes', '--seed', '--keep', '--no-oracle']);
+  const known = new Set(['--kills', '--hubs', '--families', '--rate', '--minutes', '--seed', '--keep', '--no-oracle']);
   const unknown = args.filter((a) => a.startsWith('--') && !known.has(a));
   if (unknown.length > 0) throw new UsageError(`unknown option ${unknown.join(', ')}; known: ${[...known].join(' ')}`);
   const value = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
@@ -52,7 +53,7 @@ function options(args: string[]): Options {
     return n;
   };
   return {
-    kills: value('kills', 10, 0), families: value('families', 1200, 1, MAX_FAMILIES), rate: value('rate', 25, 1), minutes: value('minutes', 15, 1),
+    kills: value('kills', 10, 0), hubs: value('hubs', 1, 1, 4), families: value('families', 1200, 1, MAX_FAMILIES), rate: value('rate', 25, 1), minutes: value('minutes', 15, 1),
     seed: value('seed', Math.floor(Math.random() * 2 ** 31), 0), keep: args.includes('--keep'), oracle: !args.includes('--no-oracle'),
   };
 }
@@ -73,10 +74,11 @@ function seeded(seed: number): () => number {
 }
 
 type FaultKind = 'kill' | 'broker' | 'postgres';
-interface Fault { atMs: number; kind: FaultKind; downMs: number }
+/** `target`: which hub a kill is for (an index into the hubs). */
+interface Fault { atMs: number; kind: FaultKind; downMs: number; target: number }
 
 /** Random moments within the load, in a random order of kinds; a fault waits for the one before it. */
-function schedule(kills: number, loadMs: number, random: () => number): Fault[] {
+function schedule(kills: number, hubs: number, loadMs: number, random: () => number): Fault[] {
   const kinds: FaultKind[] = [...Array<FaultKind>(kills).fill('kill'), 'broker', 'postgres'];
   for (let i = kinds.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
@@ -85,7 +87,7 @@ function schedule(kills: number, loadMs: number, random: () => number): Fault[] 
   const from = 5_000;
   const to = Math.max(from + 1_000, loadMs - 10_000);
   const times = kinds.map(() => from + random() * (to - from)).sort((a, b) => a - b);
-  return kinds.map((kind, i) => ({ atMs: times[i], kind, downMs: 4_000 + Math.round(random() * 8_000) }));
+  return kinds.map((kind, i) => ({ atMs: times[i], kind, downMs: 4_000 + Math.round(random() * 8_000), target: Math.floor(random() * hubs) }));
 }
 
 interface Services {
@@ -101,10 +103,10 @@ async function main(): Promise<number> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ketenhub-faults-'));
   // PostgreSQL runs as the `postgres` user and must be able to reach its data folder.
   fs.chmodSync(work, 0o755);
-  say(`kills=${opts.kills} families=${opts.families} (${opts.families * 5} events) rate=${opts.rate}/s bound=${opts.minutes} min seed=${opts.seed}; data in ${work}`);
+  say(`kills=${opts.kills} hubs=${opts.hubs} families=${opts.families} (${opts.families * 5} events) rate=${opts.rate}/s bound=${opts.minutes} min seed=${opts.seed}; data in ${work}`);
 
   let services: Partial<Services> = {};
-  let hub: HubSupervisor | undefined;
+  let hub: HubFleet | undefined;
   let load: Load | undefined;
   let pool: Pool | undefined;
   const stopEverything = async () => {
@@ -113,7 +115,7 @@ async function main(): Promise<number> {
     await pool?.end().catch(() => undefined);
     await Promise.race([Promise.allSettled([services.kafka?.stop(), services.postgres?.stop()]), sleep(40_000)]);
     await hub?.close();
-    if (opts.keep) say(`kept ${work} (hub.log, broker.log, PostgreSQL's log and data)`);
+    if (opts.keep) say(`kept ${work} (${opts.hubs === 1 ? 'hub.log' : 'hub-1.log …'}, broker.log, PostgreSQL's log and data)`);
     else fs.rmSync(work, { recursive: true, force: true });
   };
   const abort = (why: string, code: number) => {
@@ -137,13 +139,15 @@ async function main(): Promise<number> {
 
     // 2. The hub and the load.
     const prefix = 'faults.';
-    hub = new HubSupervisor(hubEnv({ brokers: kafka.brokers, databaseUrl: postgres.url, prefix }), path.join(work, 'hub.log'), say);
+    const logFile = (member: number) => path.join(work, opts.hubs === 1 ? 'hub.log' : `hub-${member + 1}.log`);
+    hub = new HubFleet(opts.hubs, hubEnv({ brokers: kafka.brokers, databaseUrl: postgres.url, prefix }), logFile, say);
     hub.start();
     await hub.waitReady(120_000);
-    say(`hub ready (${elapsed()}); its topics exist, the load starts`);
+    say(`${opts.hubs === 1 ? 'hub' : `${opts.hubs} hubs`} ready (${elapsed()}); the topics exist, the load starts`);
     pool = new Pool({ connectionString: postgres.url, max: 2, connectionTimeoutMillis: 3_000 });
     pool.on('error', () => undefined);
     const client = new Kafka({ clientId: 'ketenhub-faults', brokers: [kafka.brokers], logLevel: logLevel.NOTHING });
+    if (opts.hubs > 1) say(`consumer group: ${await groupShares(client, `${prefix}ketenhub-hub`)}`);
     const mix = interleavedMix(opts.families);
     load = new Load(client, prefix, mix, opts.rate, say);
     phase = 'load';
@@ -163,7 +167,7 @@ async function main(): Promise<number> {
     const loadMs = (mix.length / opts.rate) * 1000;
     const context: FaultContext = { hub, services: services as Services, startBroker, startDatabase, pool, load, elapsed, unrecovered: [] };
     let lastFaultEnd = 0;
-    for (const fault of schedule(opts.kills, loadMs, random)) {
+    for (const fault of schedule(opts.kills, opts.hubs, loadMs, random)) {
       // At least a few seconds after the fault before it, so that no kill lands on a process not yet started.
       const wait = Math.max(loadStart + fault.atMs, lastFaultEnd + 3_000) - Date.now();
       if (wait > 0) await sleep(wait);
@@ -172,6 +176,7 @@ async function main(): Promise<number> {
     }
     phase = 'load (faults done)';
     await loading;
+    if (opts.hubs > 1) say(`consumer group after the faults: ${await groupShares(client, `${prefix}ketenhub-hub`)}`);
     say(`load done: ${load.accepted.length} of ${mix.length} events acknowledged, ${load.failedSends} sends repeated (${elapsed()})`);
 
     // 4. Drain, stop, verify.
@@ -197,14 +202,14 @@ async function main(): Promise<number> {
     const verdict = verify({ ...database, accepted: load.accepted, deliveries, ...(oracle ? { oracle } : {}) });
     say(`verdict after ${elapsed()}: ${verdict.accepted} events acknowledged, ${database.inbox.length} in the inbox; ${verdict.messages} outbox messages `
       + `(${verdict.disclosures} disclosures), ${verdict.deliveries} copies read from the topics; ${database.audit.length} audit records, chain ${database.chain.ok ? 'verifies' : 'BROKEN'}`);
-    say(`faults: ${hub.kills} kills, broker and PostgreSQL restarted once each, ${hub.runs} hub runs, ${hub.unexpectedExits.length} exits the hub made by itself`);
+    say(`faults: ${hub.kills} kills, broker and PostgreSQL restarted once each, ${hub.runs} hub runs${opts.hubs > 1 ? ` over ${opts.hubs} hubs` : ''}, ${hub.unexpectedExits.length} exits the hub made by itself`);
     for (const what of context.unrecovered) say(`  NOT RECOVERED: ${what}`);
     if (verdict.oracle) {
       say(`oracle (an undisturbed hub given the same events in the same order per family): ${verdict.oracle.events} events compared, `
         + `${verdict.oracle.missing} expected messages missing (counted as lost), ${verdict.oracle.unexpected} messages it did not send`);
     }
     if (!drained) say('the hub did not drain before the bound: events not in the inbox and messages not sent count as lost');
-    for (const exit of hub.unexpectedExits) say(`  the hub exited by itself: run ${exit.run}, code ${exit.code}, signal ${exit.signal} (see hub.log)`);
+    for (const exit of hub.unexpectedExits) say(`  ${exit.hub} exited by itself: run ${exit.run}, code ${exit.code}, signal ${exit.signal} (see its log)`);
     for (const problem of verdict.problems) say(`  ${problem.kind}: ${problem.detail}`);
     // A hub that needed to be started again, or did not resume after an outage, did not recover by itself.
     const failed = verdict.lost > 0 || verdict.auditMismatches > 0 || verdict.orderViolations > 0
@@ -227,7 +232,7 @@ async function main(): Promise<number> {
 }
 
 interface FaultContext {
-  hub: HubSupervisor;
+  hub: HubFleet;
   services: Services;
   startBroker: () => Promise<RunningKafka>;
   startDatabase: () => Promise<RunningPostgres>;
@@ -243,9 +248,10 @@ const RECOVERY_MS = 120_000;
 
 async function inject(fault: Fault, c: FaultContext): Promise<void> {
   if (fault.kind === 'kill') {
-    const wasReady = await c.hub.waitReady(0).then(() => 'running', () => 'not ready yet: booting or joining the consumer group');
-    await c.hub.killAndRestart();
-    say(`SIGKILLed the hub (${wasReady}); run ${c.hub.runs} starting (${c.elapsed()})`);
+    const target = c.hub.members[fault.target];
+    const wasReady = await target.waitReady(0).then(() => 'running', () => 'not ready yet: booting or joining the consumer group');
+    await target.killAndRestart();
+    say(`SIGKILLed ${target.name} (${wasReady}); its run ${target.runs} starting (${c.elapsed()})`);
     return;
   }
   // The outages are meant for a running hub: one that is booting would just wait for the service.
@@ -271,7 +277,25 @@ async function inject(fault: Fault, c: FaultContext): Promise<void> {
     c.unrecovered.push(`${RECOVERY_MS / 1000} s after ${what} came back the hub had not accepted and published anything new`);
     say(`the hub has NOT resumed ${RECOVERY_MS / 1000} s after ${what} came back; its last lines:\n${c.hub.lastLines(20).join('\n')}`);
   } else {
-    say(`the hub resumed ${((resumed - back) / 1000).toFixed(1)} s after ${what} came back${c.hub.runs === runBefore ? ', in the same process' : ` (it had to be started again: run ${c.hub.runs})`}`);
+    say(`${c.hub.members.length === 1 ? 'the hub' : 'the hubs'} resumed ${((resumed - back) / 1000).toFixed(1)} s after ${what} came back${c.hub.runs === runBefore ? ', in the same process' : ` (it had to be started again: run ${c.hub.runs})`}`);
+  }
+}
+
+/** How the inbound partitions are shared among the consumer group's members, e.g. '2 members: 20 + 19 partitions'. */
+async function groupShares(kafka: Kafka, groupId: string): Promise<string> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const { groups: [group] } = await admin.describeGroups([groupId]);
+    const shares = group.members.map((m) => {
+      const assignment = AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
+      return Object.values(assignment?.assignment ?? {}).reduce((n, partitions) => n + partitions.length, 0);
+    });
+    return `${shares.length} member${shares.length === 1 ? '' : 's'} (${group.state}): ${shares.join(' + ')} partitions`;
+  } catch (error) {
+    return `could not describe group ${groupId}: ${error instanceof Error ? error.message : String(error)}`;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
   }
 }
 
@@ -304,7 +328,7 @@ async function resumption(pool: Pool, load: Load, until: number): Promise<number
  * Waits until every acknowledged event is in the inbox and the outbox is sent, and both stay so
  * for two polls; false if that did not happen before `until`.
  */
-async function drain(hub: HubSupervisor, pool: Pool, accepted: Set<string>, until: number): Promise<boolean> {
+async function drain(hub: HubFleet, pool: Pool, accepted: Set<string>, until: number): Promise<boolean> {
   await hub.waitReady(Math.max(0, until - Date.now())).catch((error: unknown) => say(`drain: ${error instanceof Error ? error.message : String(error)}`));
   let previous = '';
   let quiet = 0;

@@ -51,6 +51,8 @@ export class HubSupervisor {
     private readonly env: Record<string, string>,
     readonly logFile: string,
     private readonly say: (line: string) => void,
+    /** How reports name this hub: 'the hub', or 'hub 2' among several. */
+    readonly name = 'the hub',
   ) {
     this.log = fs.createWriteStream(logFile, { flags: 'a' });
   }
@@ -141,7 +143,7 @@ export class HubSupervisor {
 
   private unexpected(exit: HubExit): void {
     this.unexpectedExits.push(exit);
-    this.say(`the hub (run ${exit.run}) exited by itself (code ${exit.code}, signal ${exit.signal}); its last lines:\n${this.lastLines(15).join('\n')}`);
+    this.say(`${this.name} (run ${exit.run}) exited by itself (code ${exit.code}, signal ${exit.signal}); its last lines:\n${this.lastLines(15).join('\n')}`);
     if (this.stopping) return;
     // Started again, as an orchestrator would; the exit stays in the report.
     setTimeout(() => {
@@ -153,5 +155,57 @@ export class HubSupervisor {
     this.tail.push(line);
     if (this.tail.length > TAIL_LINES) this.tail.splice(0, this.tail.length - TAIL_LINES);
     this.log.write(`${line}\n`);
+  }
+}
+
+/**
+ * Several hubs sharing one database and one consumer group, as a scaled-out deployment runs them
+ * (the same keys and settings: one hub in several processes). With one member it behaves as that
+ * one supervisor.
+ */
+export class HubFleet {
+  readonly members: HubSupervisor[];
+
+  constructor(count: number, env: Record<string, string>, logFile: (member: number) => string, say: (line: string) => void) {
+    this.members = Array.from({ length: count }, (_, i) => new HubSupervisor(env, logFile(i), say, count === 1 ? 'the hub' : `hub ${i + 1}`));
+  }
+
+  get runs(): number {
+    return this.members.reduce((n, m) => n + m.runs, 0);
+  }
+
+  get kills(): number {
+    return this.members.reduce((n, m) => n + m.kills, 0);
+  }
+
+  get unexpectedExits(): Array<HubExit & { hub: string }> {
+    return this.members.flatMap((m) => m.unexpectedExits.map((exit) => ({ ...exit, hub: m.name })));
+  }
+
+  start(): void {
+    for (const m of this.members) m.start();
+  }
+
+  /** Every member's base URL once all are ready. */
+  async waitReady(timeoutMs: number): Promise<string[]> {
+    return Promise.all(this.members.map((m) => m.waitReady(timeoutMs)));
+  }
+
+  async stop(timeoutMs?: number): Promise<void> {
+    await Promise.all(this.members.map((m) => m.stop(timeoutMs)));
+  }
+
+  killNow(): void {
+    for (const m of this.members) m.killNow();
+  }
+
+  /** The last lines of each member, each line marked with its hub when there are several. */
+  lastLines(n = 40): string[] {
+    if (this.members.length === 1) return this.members[0].lastLines(n);
+    return this.members.flatMap((m) => m.lastLines(n).map((line) => `[${m.name}] ${line}`));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.members.map((m) => m.close()));
   }
 }
