@@ -27,11 +27,43 @@ interface EventContract {
  * including `bsn` with the elfproef). Event types come from the file layout:
  * schemas/events/<domain>/<name>.v<major>.schema.json is nl.ketenhub.<domain>.<name>.v<major>.
  */
+/** The parties the schemas' examples name (schemas/examples.json), so a region's documents can show its own. */
+export interface ExampleParties {
+  partners: Array<{ id: string; name: string; role: string }>;
+  municipalities: Array<{ code: string; localAccess: string }>;
+}
+
+const EXAMPLE_PARTIES_FILE = 'examples.json';
+const EXAMPLE_PARTIES_SCHEMA = {
+  type: 'object',
+  required: ['partners', 'municipalities'],
+  properties: {
+    description: { type: 'string' },
+    partners: {
+      type: 'array',
+      items: {
+        type: 'object', additionalProperties: false, required: ['id', 'name', 'role'],
+        properties: { id: { type: 'string', minLength: 1 }, name: { type: 'string', minLength: 1 }, role: { type: 'string', minLength: 1 } },
+      },
+    },
+    municipalities: {
+      type: 'array',
+      items: {
+        type: 'object', additionalProperties: false, required: ['code', 'localAccess'],
+        properties: { code: { type: 'string', minLength: 1 }, localAccess: { type: 'string', minLength: 1 } },
+      },
+    },
+  },
+  additionalProperties: false,
+};
+
 export class Contracts {
   private constructor(
     private readonly ajv: Ajv2020,
     private readonly envelope: ValidateFunction,
     private readonly events: ReadonlyMap<string, EventContract>,
+    /** The parties the examples name; none when the schema folder has no examples.json. */
+    readonly exampleParties: ExampleParties,
   ) {}
 
   static load(schemaRoot: string = path.join(repoRoot(), 'schemas')): Contracts {
@@ -63,7 +95,7 @@ export class Contracts {
     }
     const envelope = ajv.getSchema(ENVELOPE_SCHEMA_ID);
     if (!envelope) throw new Error(`envelope schema ${ENVELOPE_SCHEMA_ID} is missing from ${schemaRoot}`);
-    return new Contracts(ajv, envelope, events);
+    return new Contracts(ajv, envelope, events, loadExampleParties(ajv, path.join(schemaRoot, EXAMPLE_PARTIES_FILE)));
   }
 
   eventTypes(): string[] {
@@ -121,6 +153,21 @@ export class Contracts {
     if (!validate) throw new Error(`unknown schema ${schemaId}`);
     return validate(value) ? [] : toSchemaErrors(validate.errors);
   }
+}
+
+function loadExampleParties(ajv: Ajv2020, file: string): ExampleParties {
+  if (!fs.existsSync(file)) return { partners: [], municipalities: [] };
+  let content: unknown;
+  try {
+    content = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`${file}: not JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  const validate = ajv.compile<ExampleParties>(EXAMPLE_PARTIES_SCHEMA);
+  if (!validate(content)) {
+    throw new Error(`${file}: ${toSchemaErrors(validate.errors).map((e) => `${e.pointer || '/'} ${e.message}`).join('; ')}`);
+  }
+  return content;
 }
 
 function listJson(dir: string): string[] {

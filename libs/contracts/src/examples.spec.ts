@@ -1,3 +1,7 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { repoRoot } from '@ketenhub/config';
 import { findBsnLike } from '@ketenhub/domain';
 import { Contracts } from './contracts';
 
@@ -37,4 +41,31 @@ describe('schema examples', () => {
   it('has no examples for a type it does not know', () => {
     expect(contracts.examplesOf('nl.ketenhub.toegang.bestaat-niet.v1')).toEqual([]);
   });
+
+  it('names only partners and municipalities that schemas/examples.json lists (so each region\'s documents can show its own)', () => {
+    const listed = new Set([...contracts.exampleParties.partners.map((p) => p.id), ...contracts.exampleParties.municipalities.map((m) => m.code)]);
+    const named: string[] = [];
+    const collect = (value: unknown, key: string): void => {
+      if (typeof value === 'string' && (PARTY_FIELDS.has(key) || /^GM[0-9]{4}$/.test(value))) named.push(value);
+      else if (Array.isArray(value)) value.forEach((v) => collect(v, key));
+      else if (value !== null && typeof value === 'object') Object.entries(value).forEach(([k, v]) => collect(v, k));
+    };
+    for (const type of types) collect(contracts.examplesOf(type), '');
+    expect(named.length).toBeGreaterThan(10);
+    expect([...new Set(named)].filter((x) => !listed.has(x))).toEqual([]);
+  });
+
+  it('refuses a schemas/examples.json of the wrong shape, naming the file and the field', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ketenhub-schemas-'));
+    try {
+      fs.cpSync(path.join(repoRoot(), 'schemas'), root, { recursive: true });
+      fs.writeFileSync(path.join(root, 'examples.json'), JSON.stringify({ partners: [{ id: 'toegang-almere', name: 'Jeugdgezondheidszorg Almere' }], municipalities: [] }));
+      expect(() => Contracts.load(root)).toThrow(`${path.join(root, 'examples.json')}: /partners/0/role must have required property 'role'`);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
 });
+
+/** The fields of event data that hold a partner id. */
+const PARTY_FIELDS = new Set(['aanbieder', 'gi', 'aan', 'organisatie', 'partnerId', 'bron', 'van']);

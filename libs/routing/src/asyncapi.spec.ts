@@ -3,7 +3,7 @@ import { DiagnosticSeverity, Parser, type Diagnostic, type Input } from '@asynca
 import { repoRoot } from '@ketenhub/config';
 import { Contracts } from '@ketenhub/contracts';
 import { HUB_SOURCE, Topics } from '@ketenhub/messaging';
-import { buildAsyncApi } from './asyncapi';
+import { buildAsyncApi, exampleParties } from './asyncapi';
 import { loadRegion, type Region } from './region';
 
 const contracts = Contracts.load();
@@ -50,6 +50,22 @@ describe('buildAsyncApi', () => {
       }
     });
 
+    it('names in its examples only its own partners and municipalities, except for a role it has no partner for', () => {
+      const { partners: legend, municipalities } = contracts.exampleParties;
+      const roleless = new Set(legend.filter((p) => !partners.some((q) => q.role === p.role)).flatMap((p) => [p.id, p.name]));
+      const own = new Set([...partners.flatMap((p) => [p.id, p.name]), ...r.config.municipalities.map((m) => m.code)]);
+      const foreign = new Set([...legend.flatMap((p) => [p.id, p.name]), ...municipalities.map((m) => m.code)].filter((x) => !own.has(x) && !roleless.has(x)));
+      const named = new Set<string>();
+      const collect = (value: unknown): void => {
+        if (typeof value === 'string') named.add(value);
+        else if (value !== null && typeof value === 'object') Object.values(value).forEach(collect);
+      };
+      // The messages' examples and the schemas' own `examples`.
+      collect(doc.components);
+      expect(legend.length).toBeGreaterThan(0);
+      expect([...named].filter((x) => foreign.has(x))).toEqual([]);
+    });
+
     it('gives each partner a send on its inbound channel and a receive on its outbound channel', () => {
       for (const partner of partners) {
         expect(doc.operations[`inbound.${partner.id}.send`]).toMatchObject({ action: 'send', channel: { $ref: `#/channels/inbound.${partner.id}` } });
@@ -77,8 +93,8 @@ describe('buildAsyncApi', () => {
     expect(doc.info).toMatchObject({ title: 'Ketenhub Demo-regio (Almere en Lelystad)', version: region('demo').version });
   });
 
-  it('wraps every schema example in a CloudEvent that the hub itself would accept', () => {
-    const doc = buildAsyncApi(contracts, region('flevoland'), new Topics()) as Json;
+  it.each(['demo', 'flevoland', 'west-brabant-west'])('wraps every schema example in a CloudEvent that the hub itself would accept (%s)', (name) => {
+    const doc = buildAsyncApi(contracts, region(name), new Topics()) as Json;
     for (const type of contracts.eventTypes()) {
       const examples = doc.components.messages[type].examples as Array<{ payload: Json }>;
       expect(examples.length).toBeGreaterThan(0);
@@ -87,6 +103,29 @@ describe('buildAsyncApi', () => {
         expect([type, contracts.validateData(type, payload.data)]).toEqual([type, []]);
         if (contracts.publishersOf(type).includes('HUB')) expect(payload.source).toBe(HUB_SOURCE);
       }
+    }
+  });
+
+  it('shows the schemas\' own examples unchanged for the region they were written for', () => {
+    const doc = buildAsyncApi(contracts, region('flevoland'), new Topics()) as Json;
+    for (const type of contracts.eventTypes()) {
+      expect([type, (doc.components.messages[type].examples as Array<{ payload: Json }>).map((e) => e.payload.data)]).toEqual([type, contracts.examplesOf(type)]);
+    }
+  });
+
+  it('maps the examples\' partners to partners of the same role: each its own while there are enough, shared when not', () => {
+    const legend = contracts.exampleParties;
+    const providers = legend.partners.filter((p) => p.role === 'AANBIEDER').map((p) => p.id);
+    expect(providers.length).toBeGreaterThanOrEqual(2);
+    const wbw = exampleParties(legend, region('west-brabant-west'));
+    expect(providers.map((id) => wbw.get(id))).toEqual(providers.map(() => 'verblijf-west-brabant'));
+    expect(wbw.get('GM0034')).toBe('GM0748');
+    const demo = region('demo');
+    const mapped = exampleParties(legend, demo);
+    for (const p of legend.partners) {
+      const target = mapped.get(p.id);
+      if (target === undefined) expect(demo.config.partners.some((q) => q.role === p.role)).toBe(false);
+      else expect(demo.partner(target)?.role).toBe(p.role);
     }
   });
 

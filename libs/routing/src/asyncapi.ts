@@ -4,7 +4,7 @@
  * per event type (a CloudEvents envelope whose `data` is the event's schema) and, per partner, the
  * operations it performs. Pure: the hub serves it at /asyncapi.json; nothing is written by hand twice.
  */
-import { ENVELOPE_SCHEMA_ID, type Contracts } from '@ketenhub/contracts';
+import { ENVELOPE_SCHEMA_ID, type Contracts, type ExampleParties } from '@ketenhub/contracts';
 import { HUB_SOURCE, partnerSource, type Topics } from '@ketenhub/messaging';
 import type { Partner, Region } from './region';
 
@@ -27,9 +27,10 @@ const EXAMPLE_FAMILY = '0b6f3c1e-7a2d-4f9b-8c5e-1d2a3b4c5d6e';
 const ref = (...segments: string[]): Json => ({ $ref: `#/${segments.map((s) => s.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}` });
 
 export function buildAsyncApi(contracts: Contracts, region: Region, topics: Topics, options: AsyncApiOptions = {}): Json {
-  const schemas = new SchemaComponents(contracts);
+  const parties = exampleParties(contracts.exampleParties, region);
+  const schemas = new SchemaComponents(contracts, parties);
   const types = contracts.eventTypes();
-  const messages: Record<string, Json> = Object.fromEntries(types.map((type) => [type, eventMessage(contracts, region, schemas, type)]));
+  const messages: Record<string, Json> = Object.fromEntries(types.map((type) => [type, eventMessage(contracts, region, schemas, type, parties)]));
   messages[REJECTED] = rejectedMessage();
 
   const channels: Record<string, Json> = {};
@@ -128,7 +129,7 @@ function partnerExtensions(partner: Partner): Json {
   };
 }
 
-function eventMessage(contracts: Contracts, region: Region, schemas: SchemaComponents, type: string): Json {
+function eventMessage(contracts: Contracts, region: Region, schemas: SchemaComponents, type: string, parties: ReadonlyMap<string, string>): Json {
   const { name, title, description } = schemas.addEvent(type);
   const publishers = contracts.publishersOf(type);
   const source = exampleSource(region, publishers);
@@ -143,7 +144,7 @@ function eventMessage(contracts: Contracts, region: Region, schemas: SchemaCompo
       allOf: [ref('components', 'schemas', ENVELOPE)],
       properties: { type: { const: type }, data: ref('components', 'schemas', name) },
     },
-    examples: contracts.examplesOf(type).map((data, i) => ({
+    examples: contracts.examplesOf(type).map((example) => localise(example, parties)).map((data, i) => ({
       name: `voorbeeld-${i + 1}`,
       summary: `${type} from ${source}`,
       payload: {
@@ -159,6 +160,46 @@ function eventMessage(contracts: Contracts, region: Region, schemas: SchemaCompo
     })),
     'x-ketenhub-publishers': [...publishers],
   };
+}
+
+/**
+ * What the schemas' examples name (their reference region's partners, names and municipality
+ * codes), mapped to this region's: each partner to one of the same role, keeping a partner the
+ * region has itself, otherwise the region's partners of that role in turn; a municipality to the
+ * one its local access maps to. A role the region has no partner for keeps the example's party.
+ */
+export function exampleParties(legend: ExampleParties, region: Region): Map<string, string> {
+  const mapped = new Map<string, string>();
+  const partners = region.config.partners;
+  const taken = new Set(legend.partners.filter((p) => partners.some((r) => r.id === p.id && r.role === p.role)).map((p) => p.id));
+  const next = new Map<string, number>();
+  for (const p of legend.partners) {
+    const ofRole = partners.filter((r) => r.role === p.role);
+    let target = ofRole.find((r) => r.id === p.id);
+    if (!target) {
+      const free = ofRole.filter((r) => !taken.has(r.id));
+      const pool = free.length > 0 ? free : ofRole;
+      if (pool.length === 0) continue;
+      const i = next.get(p.role) ?? 0;
+      next.set(p.role, i + 1);
+      target = pool[i % pool.length];
+    }
+    mapped.set(p.id, target.id);
+    mapped.set(p.name, target.name);
+  }
+  for (const m of legend.municipalities) {
+    const localAccess = mapped.get(m.localAccess);
+    const code = region.config.municipalities.find((x) => x.localAccess === localAccess)?.code ?? region.config.municipalities[0]?.code;
+    if (code) mapped.set(m.code, code);
+  }
+  return mapped;
+}
+
+function localise(value: unknown, parties: ReadonlyMap<string, string>): unknown {
+  if (typeof value === 'string') return parties.get(value) ?? value;
+  if (Array.isArray(value)) return value.map((v) => localise(v, parties));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, localise(v, parties)]));
+  return value;
 }
 
 /** The hub for its own events; otherwise the first partner of the region that may publish the type, or a placeholder for its role. */
@@ -204,7 +245,11 @@ class SchemaComponents {
   /** Definition component name → the schema file it came from (names must not clash). */
   private readonly defOrigins = new Map<string, string>();
 
-  constructor(private readonly contracts: Contracts) {
+  constructor(
+    private readonly contracts: Contracts,
+    /** The region's own parties for those the schemas' examples name (see exampleParties). */
+    private readonly parties: ReadonlyMap<string, string>,
+  ) {
     for (const type of contracts.eventTypes()) {
       const id = contracts.schemaIdOf(type) as string;
       const title = this.document(id).title;
@@ -244,8 +289,10 @@ class SchemaComponents {
   private rewrite(node: unknown, base: string): unknown {
     if (Array.isArray(node)) return node.map((item) => this.rewrite(item, base));
     if (typeof node !== 'object' || node === null) return node;
-    return Object.fromEntries(Object.entries(node).map(([key, value]) =>
-      [key, key === '$ref' && typeof value === 'string' ? this.target(value, base) : this.rewrite(value, base)]));
+    return Object.fromEntries(Object.entries(node).map(([key, value]) => {
+      if (key === '$ref' && typeof value === 'string') return [key, this.target(value, base)];
+      return [key, key === 'examples' ? localise(value, this.parties) : this.rewrite(value, base)];
+    }));
   }
 
   /** Where a $ref (relative to the file `base`) points among the components. */
