@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { openScenario, type Scenario } from '../support/scenario';
-import { regionWithConnections } from '../support/region-copy';
+import { regionWithConnections } from '../../deploy/local/region-copy';
 import { ROOT, testKeys } from '../support/test-env';
 import { clientSecretOf, webhookSecretOf } from '../../apps/hub/src/gateway/partner-secrets';
 

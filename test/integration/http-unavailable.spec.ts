@@ -11,7 +11,7 @@ import { partnerAccessToken } from '../support/https-partner';
 import { KafkaProxy } from '../support/kafka-proxy';
 import { TopicReader } from '../support/partner';
 import { pollUntil } from '../support/poll';
-import { regionWithConnections } from '../support/region-copy';
+import { regionWithConnections } from '../../deploy/local/region-copy';
 import { openScenario, type Scenario } from '../support/scenario';
 import { testKeys } from '../support/test-env';
 

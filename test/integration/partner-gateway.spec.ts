@@ -9,10 +9,10 @@ import { Parser } from '@asyncapi/parser';
 import { chainEvent, hulpvraag, makeBsn } from '../support/factories';
 import { requestToken } from '../support/https-partner';
 import { pollUntil } from '../support/poll';
-import { regionWithConnections } from '../support/region-copy';
+import { regionWithConnections } from '../../deploy/local/region-copy';
 import { openScenario, type Scenario } from '../support/scenario';
 import { startHubProcess, testKeys } from '../support/test-env';
-import { WebhookReceiver } from '../support/webhook-receiver';
+import { WebhookReceiver } from '../../deploy/local/webhook-receiver';
 import { clientSecretOf, webhookSecretOf } from '../../apps/hub/src/gateway/partner-secrets';
 
 const HTTPS_PARTNER = 'toegang-almere';
