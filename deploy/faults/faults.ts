@@ -3,14 +3,17 @@
  *
  * The hub under load and under faults, then a verdict on what it did with every event:
  *   1. a Kafka broker and a PostgreSQL of its own, with data kept across restarts, in a temp folder;
- *   2. the hub as its own process (Flevoland region), or `--hubs` of them sharing the database and
- *      the consumer group as a scaled-out deployment runs, and the chain mix produced to the
- *      partners' inbound topics at a steady rate; an event counts once its produce was acknowledged;
+ *   2. the hub as its own process (Flevoland region, with toegang-almere connected by webhook to an
+ *      endpoint of this run's), or `--hubs` of them sharing the database and the consumer group as
+ *      a scaled-out deployment runs, and the chain mix produced to the partners' inbound topics at a
+ *      steady rate; an event counts once its produce was acknowledged;
  *   3. meanwhile, at random moments: a hub (picked at random) SIGKILLed and started again `--kills`
  *      times, the broker stopped and started again once, PostgreSQL stopped and started again once,
- *      each while the hubs run (they must recover by themselves);
- *   4. the hub drains (every acknowledged event in its inbox, its outbox sent), is stopped, and the
- *      verifier (verify.ts) judges the inbox, outbox, audit trail and every message on the topics;
+ *      the webhook endpoint answering 503 for a while once, each while the hubs run (they must
+ *      recover by themselves);
+ *   4. the hub drains (every acknowledged event in its inbox, its outbox sent, the webhook partner's
+ *      messages received), is stopped, and the verifier (verify.ts) judges the inbox, outbox, audit
+ *      trail, every message on the topics and every request the webhook endpoint received;
  *   5. unless `--no-oracle`, an undisturbed second hub is given the same events in the same order
  *      per family (oracle.ts); every message it writes must have arrived from the first.
  * Progress goes to stderr; the last stdout line is
@@ -32,6 +35,9 @@ import { startKafka, type RunningKafka } from '../local/kafka';
 import { startPostgres, type RunningPostgres } from '../local/postgres';
 import { freePort } from '../local/process-util';
 import { drainState, readDatabase, readTopics } from './collect';
+import { webhookSecretOf } from '../../apps/hub/src/gateway/partner-secrets';
+import { regionWithConnections } from '../local/region-copy';
+import { WebhookReceiver } from '../local/webhook-receiver';
 import { HubFleet, hubEnv } from './hub-process';
 import { runOracle } from './oracle';
 import { Load } from './load';
@@ -73,13 +79,17 @@ function seeded(seed: number): () => number {
   };
 }
 
-type FaultKind = 'kill' | 'broker' | 'postgres';
+type FaultKind = 'kill' | 'broker' | 'postgres' | 'webhook';
+
+/** The partner whose messages go out through the HTTPS door (the webhook dispatcher) in a fault run. */
+const WEBHOOK_PARTNER = 'toegang-almere';
+const WEBHOOK_PATH = `/${WEBHOOK_PARTNER}`;
 /** `target`: which hub a kill is for (an index into the hubs). */
 interface Fault { atMs: number; kind: FaultKind; downMs: number; target: number }
 
 /** Random moments within the load, in a random order of kinds; a fault waits for the one before it. */
 function schedule(kills: number, hubs: number, loadMs: number, random: () => number): Fault[] {
-  const kinds: FaultKind[] = [...Array<FaultKind>(kills).fill('kill'), 'broker', 'postgres'];
+  const kinds: FaultKind[] = [...Array<FaultKind>(kills).fill('kill'), 'broker', 'postgres', 'webhook'];
   for (let i = kinds.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [kinds[i], kinds[j]] = [kinds[j], kinds[i]];
@@ -107,6 +117,7 @@ async function main(): Promise<number> {
 
   let services: Partial<Services> = {};
   let hub: HubFleet | undefined;
+  let receiver: WebhookReceiver | undefined;
   let load: Load | undefined;
   let pool: Pool | undefined;
   const stopEverything = async () => {
@@ -115,6 +126,7 @@ async function main(): Promise<number> {
     await pool?.end().catch(() => undefined);
     await Promise.race([Promise.allSettled([services.kafka?.stop(), services.postgres?.stop()]), sleep(40_000)]);
     await hub?.close();
+    await receiver?.stop();
     if (opts.keep) say(`kept ${work} (${opts.hubs === 1 ? 'hub.log' : 'hub-1.log …'}, broker.log, PostgreSQL's log and data)`);
     else fs.rmSync(work, { recursive: true, force: true });
   };
@@ -140,7 +152,15 @@ async function main(): Promise<number> {
     // 2. The hub and the load.
     const prefix = 'faults.';
     const logFile = (member: number) => path.join(work, opts.hubs === 1 ? 'hub.log' : `hub-${member + 1}.log`);
-    hub = new HubFleet(opts.hubs, hubEnv({ brokers: kafka.brokers, databaseUrl: postgres.url, prefix }), logFile, say);
+    receiver = await WebhookReceiver.start();
+    const env: Record<string, string> = {
+      ...hubEnv({ brokers: kafka.brokers, databaseUrl: postgres.url, prefix }),
+      REGION_DIR: regionWithConnections({ [WEBHOOK_PARTNER]: `{ via: HTTPS_WEBHOOK, webhookUrl: '${receiver.url(WEBHOOK_PATH)}' }` }, 'flevoland', path.join(work, 'region')),
+      // Retries close together, so that an outage of the endpoint is caught up within the run.
+      WEBHOOK_BACKOFF_MS: '500', WEBHOOK_MAX_BACKOFF_MS: '2000', WEBHOOK_POLL_MS: '200', WEBHOOK_MAX_ATTEMPTS: '100',
+    };
+    receiver.expect(WEBHOOK_PATH, webhookSecretOf(Buffer.from(env.PARTNER_SECRET_KEY, 'base64'), WEBHOOK_PARTNER));
+    hub = new HubFleet(opts.hubs, env, logFile, say);
     hub.start();
     await hub.waitReady(120_000);
     say(`${opts.hubs === 1 ? 'hub' : `${opts.hubs} hubs`} ready (${elapsed()}); the topics exist, the load starts`);
@@ -165,7 +185,7 @@ async function main(): Promise<number> {
     const random = seeded(opts.seed);
     const loadStart = Date.now();
     const loadMs = (mix.length / opts.rate) * 1000;
-    const context: FaultContext = { hub, services: services as Services, startBroker, startDatabase, pool, load, elapsed, unrecovered: [] };
+    const context: FaultContext = { hub, services: services as Services, startBroker, startDatabase, pool, load, receiver, elapsed, unrecovered: [] };
     let lastFaultEnd = 0;
     for (const fault of schedule(opts.kills, opts.hubs, loadMs, random)) {
       // At least a few seconds after the fault before it, so that no kill lands on a process not yet started.
@@ -181,7 +201,7 @@ async function main(): Promise<number> {
 
     // 4. Drain, stop, verify.
     phase = 'drain';
-    const drained = await drain(hub, pool, new Set(load.accepted.map((e) => e.eventId)), started + opts.minutes * 60_000 - 120_000);
+    const drained = await drain(hub, pool, new Set(load.accepted.map((e) => e.eventId)), { receiver, topic: `${prefix}outbound.${WEBHOOK_PARTNER}` }, started + opts.minutes * 60_000 - 120_000);
     clearInterval(ticker);
     phase = 'verify';
     await hub.stop();
@@ -199,11 +219,16 @@ async function main(): Promise<number> {
       });
       oracle = result.expected;
     }
-    const verdict = verify({ ...database, accepted: load.accepted, deliveries, ...(oracle ? { oracle } : {}) });
+    const webhook = { topic: `${prefix}outbound.${WEBHOOK_PARTNER}`, arrivals: receiver.on(WEBHOOK_PATH).map((d) => ({ messageId: d.id, signatureOk: d.signatureOk })) };
+    const verdict = verify({ ...database, accepted: load.accepted, deliveries, webhook, ...(oracle ? { oracle } : {}) });
     say(`verdict after ${elapsed()}: ${verdict.accepted} events acknowledged, ${database.inbox.length} in the inbox; ${verdict.messages} outbox messages `
       + `(${verdict.disclosures} disclosures), ${verdict.deliveries} copies read from the topics; ${database.audit.length} audit records, chain ${database.chain.ok ? 'verifies' : 'BROKEN'}`);
     say(`faults: ${hub.kills} kills, broker and PostgreSQL restarted once each, ${hub.runs} hub runs${opts.hubs > 1 ? ` over ${opts.hubs} hubs` : ''}, ${hub.unexpectedExits.length} exits the hub made by itself`);
     for (const what of context.unrecovered) say(`  NOT RECOVERED: ${what}`);
+    if (verdict.webhook) {
+      say(`webhook of ${WEBHOOK_PARTNER}: ${verdict.webhook.messages} messages on its outbound topic, ${verdict.webhook.arrivals} requests received `
+        + `(${verdict.webhook.badSignatures} with a signature that did not check), ${receiver.refused.length} answered 503 during its outage`);
+    }
     if (verdict.oracle) {
       say(`oracle (an undisturbed hub given the same events in the same order per family): ${verdict.oracle.events} events compared, `
         + `${verdict.oracle.missing} expected messages missing (counted as lost), ${verdict.oracle.unexpected} messages it did not send`);
@@ -212,7 +237,7 @@ async function main(): Promise<number> {
     for (const exit of hub.unexpectedExits) say(`  ${exit.hub} exited by itself: run ${exit.run}, code ${exit.code}, signal ${exit.signal} (see its log)`);
     for (const problem of verdict.problems) say(`  ${problem.kind}: ${problem.detail}`);
     // A hub that needed to be started again, or did not resume after an outage, did not recover by itself.
-    const failed = verdict.lost > 0 || verdict.auditMismatches > 0 || verdict.orderViolations > 0
+    const failed = verdict.lost > 0 || verdict.auditMismatches > 0 || verdict.orderViolations > 0 || (verdict.webhook?.badSignatures ?? 0) > 0
       || hub.unexpectedExits.length > 0 || context.unrecovered.length > 0 || (verdict.oracle?.unexpected ?? 0) > 0;
     if (failed) say(`the hub's last lines:\n${hub.lastLines(30).join('\n')}`);
     clearTimeout(bound);
@@ -238,6 +263,7 @@ interface FaultContext {
   startDatabase: () => Promise<RunningPostgres>;
   pool: Pool;
   load: Load;
+  receiver: WebhookReceiver;
   elapsed: () => string;
   /** Outages after which the hub did not resume within RECOVERY_MS. */
   unrecovered: string[];
@@ -252,6 +278,14 @@ async function inject(fault: Fault, c: FaultContext): Promise<void> {
     const wasReady = await target.waitReady(0).then(() => 'running', () => 'not ready yet: booting or joining the consumer group');
     await target.killAndRestart();
     say(`SIGKILLed ${target.name} (${wasReady}); its run ${target.runs} starting (${c.elapsed()})`);
+    return;
+  }
+  if (fault.kind === 'webhook') {
+    c.receiver.down(WEBHOOK_PATH);
+    say(`the webhook endpoint of ${WEBHOOK_PARTNER} answers 503 for ${(fault.downMs / 1000).toFixed(1)} s (${c.elapsed()})`);
+    await sleep(fault.downMs);
+    c.receiver.up(WEBHOOK_PATH);
+    say(`the webhook endpoint is back after ${c.receiver.refused.length} requests refused (${c.elapsed()})`);
     return;
   }
   // The outages are meant for a running hub: one that is booting would just wait for the service.
@@ -328,26 +362,34 @@ async function resumption(pool: Pool, load: Load, until: number): Promise<number
  * Waits until every acknowledged event is in the inbox and the outbox is sent, and both stay so
  * for two polls; false if that did not happen before `until`.
  */
-async function drain(hub: HubFleet, pool: Pool, accepted: Set<string>, until: number): Promise<boolean> {
+async function drain(hub: HubFleet, pool: Pool, accepted: Set<string>, webhook: { receiver: WebhookReceiver; topic: string }, until: number): Promise<boolean> {
   await hub.waitReady(Math.max(0, until - Date.now())).catch((error: unknown) => say(`drain: ${error instanceof Error ? error.message : String(error)}`));
   let previous = '';
   let quiet = 0;
   let lastSaid = 0;
   while (Date.now() < until) {
     const state = await drainState(pool, accepted).catch(() => undefined);
-    if (state) {
+    const unreceived = await webhookBacklog(pool, webhook).catch(() => undefined);
+    if (state && unreceived !== undefined) {
       const now = `${state.inbox}/${state.outbox}`;
-      quiet = state.missing === 0 && state.backlog === 0 && now === previous ? quiet + 1 : 0;
+      quiet = state.missing === 0 && state.backlog === 0 && unreceived === 0 && now === previous ? quiet + 1 : 0;
       previous = now;
       if (quiet >= 2) return true;
       if (Date.now() - lastSaid > 5_000) {
-        say(`drain: ${state.missing} acknowledged events not in the inbox yet, outbox backlog ${state.backlog}`);
+        say(`drain: ${state.missing} acknowledged events not in the inbox yet, outbox backlog ${state.backlog}, ${unreceived} messages not yet at the webhook`);
         lastSaid = Date.now();
       }
     }
     await sleep(1_000);
   }
   return false;
+}
+
+/** The webhook partner's messages in the outbox that its endpoint has not received yet. */
+async function webhookBacklog(pool: Pool, webhook: { receiver: WebhookReceiver; topic: string }): Promise<number> {
+  const { rows } = await pool.query<{ message_id: string }>('SELECT message_id FROM outbox WHERE topic = $1', [webhook.topic]);
+  const received = new Set(webhook.receiver.on(WEBHOOK_PATH).filter((d) => d.signatureOk).map((d) => d.id));
+  return rows.filter((r) => !received.has(r.message_id)).length;
 }
 
 main().then((code) => process.exit(code), (error: unknown) => {

@@ -192,4 +192,46 @@ describe('the fault run verifier', () => {
     expect(verdict.lost).toBe(14);
     expect(verdict.problems).toHaveLength(3);
   });
+
+  describe('with a partner connected by webhook (its outbound topic outbound.samen-veilig)', () => {
+    const TOPIC = 'outbound.samen-veilig';
+    /** The clean run with every message of the topic reaching the webhook once, in seq order. */
+    const withWebhook = (): VerifyInput => {
+      const run = cleanRun();
+      run.webhook = { topic: TOPIC, arrivals: run.outbox.filter((m) => m.topic === TOPIC).map((m) => ({ messageId: m.messageId, signatureOk: true })) };
+      return run;
+    };
+
+    it('finds nothing wrong when each message arrived once, in order', () => {
+      expect(counts(withWebhook())).toEqual(zero);
+      expect(verify(withWebhook()).webhook).toEqual({ messages: 6, arrivals: 6, badSignatures: 0 });
+    });
+
+    it('counts a message that never reached the webhook as lost, and a repeat as a duplicate', () => {
+      const missing = withWebhook();
+      missing.webhook!.arrivals.splice(2, 1);
+      expect(counts(missing)).toEqual({ ...zero, lost: 1 });
+      expect(verify(missing).problems).toEqual([{ kind: 'LOST_WEBHOOK', detail: expect.stringContaining('never reached the partner\'s webhook') }]);
+
+      const repeated = withWebhook();
+      repeated.webhook!.arrivals.push({ ...repeated.webhook!.arrivals[0] });
+      expect(counts(repeated)).toEqual({ ...zero, duplicateDeliveries: 1 });
+    });
+
+    it('counts a family\'s messages reaching the webhook in swapped order as an order violation', () => {
+      const run = withWebhook();
+      const arrivals = run.webhook!.arrivals;
+      [arrivals[0], arrivals[1]] = [arrivals[1], arrivals[0]];
+      expect(counts(run)).toEqual({ ...zero, orderViolations: 1 });
+      expect(verify(run).problems).toEqual([{ kind: 'ORDER_WEBHOOK', detail: expect.stringContaining('family family-1') }]);
+    });
+
+    it('reports a request whose signature did not check, and counts the message lost when no good copy came', () => {
+      const run = withWebhook();
+      run.webhook!.arrivals[0].signatureOk = false;
+      expect(counts(run)).toEqual({ ...zero, lost: 1 });
+      expect(verify(run).webhook?.badSignatures).toBe(1);
+      expect(verify(run).problems.map((p) => p.kind)).toEqual(['WEBHOOK_SIGNATURE', 'LOST_WEBHOOK']);
+    });
+  });
 });

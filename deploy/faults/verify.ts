@@ -72,9 +72,20 @@ export interface VerifyInput {
    * in the same order per family (oracle.ts); absent when no oracle ran.
    */
   oracle?: Map<string, Set<string>>;
+  /**
+   * A partner connected by webhook: the outbound topic the hub fills for it, and every request its
+   * endpoint received, in arrival order (the webhook-id header is the message id).
+   */
+  webhook?: { topic: string; arrivals: WebhookArrival[] };
 }
 
-export type ProblemKind = 'LOST_EVENT' | 'LOST_MESSAGE' | 'AUDIT_MISMATCH' | 'AUDIT_CHAIN' | 'ORDER_DELIVERY' | 'ORDER_ACCEPTANCE' | 'ORACLE_MISSING' | 'ORACLE_UNEXPECTED';
+export interface WebhookArrival {
+  messageId: string;
+  signatureOk: boolean;
+}
+
+export type ProblemKind = 'LOST_EVENT' | 'LOST_MESSAGE' | 'AUDIT_MISMATCH' | 'AUDIT_CHAIN' | 'ORDER_DELIVERY' | 'ORDER_ACCEPTANCE' | 'ORACLE_MISSING' | 'ORACLE_UNEXPECTED'
+  | 'LOST_WEBHOOK' | 'ORDER_WEBHOOK' | 'WEBHOOK_SIGNATURE';
 
 export interface Problem {
   kind: ProblemKind;
@@ -94,6 +105,8 @@ export interface Verdict {
   disclosures: number;
   /** With an oracle: events compared, and messages that arrived although an undisturbed hub did not send them. */
   oracle?: { events: number; missing: number; unexpected: number };
+  /** With a webhook partner: its messages, the requests that reached it, and those whose signature did not check. */
+  webhook?: { messages: number; arrivals: number; badSignatures: number };
   /** The first `maxProblems` problems, in the order the checks found them. */
   problems: Problem[];
 }
@@ -106,14 +119,16 @@ export function verify(input: VerifyInput, maxProblems = 20): Verdict {
     if (problems.length < maxProblems) problems.push({ kind, detail });
   };
   const oracle = input.oracle ? compareWithOracle(input, input.oracle, report) : undefined;
-  const lost = lostEvents(input, report) + lostMessages(input, report) + (oracle?.missing ?? 0);
-  const duplicateDeliveries = duplicates(input.deliveries);
+  const webhook = input.webhook ? webhookCheck(input.outbox, input.webhook, report) : undefined;
+  const lost = lostEvents(input, report) + lostMessages(input, report) + (oracle?.missing ?? 0) + (webhook?.lost ?? 0);
+  const duplicateDeliveries = duplicates(input.deliveries) + (webhook?.repeats ?? 0);
   const auditMismatches = auditCheck(input, report);
-  const orderViolations = deliveryOrder(input, report) + acceptanceOrder(input, report);
+  const orderViolations = deliveryOrder(input, report) + acceptanceOrder(input, report) + (webhook?.orderViolations ?? 0);
   return {
     accepted: input.accepted.length, lost, duplicateDeliveries, auditMismatches, orderViolations,
     deliveries: input.deliveries.length, messages: input.outbox.length,
-    disclosures: input.outbox.filter((m) => m.familyId !== null).length, ...(oracle ? { oracle } : {}), problems,
+    disclosures: input.outbox.filter((m) => m.familyId !== null).length, ...(oracle ? { oracle } : {}),
+    ...(webhook && input.webhook ? { webhook: { messages: webhook.messages, arrivals: input.webhook.arrivals.length, badSignatures: webhook.badSignatures } } : {}), problems,
   };
 }
 
@@ -173,6 +188,51 @@ function lostMessages(input: VerifyInput, report: (kind: ProblemKind, detail: st
     report('LOST_MESSAGE', `outbox message ${m.messageId} (seq ${m.seq}${m.familyId ? `, family ${m.familyId}` : ''}) never arrived on ${m.topic}`);
   }
   return lost;
+}
+
+/**
+ * The webhook partner's side of its outbound topic: every message the outbox wrote to that topic
+ * must have reached its endpoint at least once with a signature that checks (else lost); later
+ * copies are repeats (at least once, counted); per family the first copies must arrive in outbox
+ * seq order (the dispatcher never lets a later message overtake one it is still retrying); a
+ * request whose signature does not check is a problem of its own.
+ */
+function webhookCheck(outboxRows: OutboxRow[], webhook: { topic: string; arrivals: WebhookArrival[] }, report: (kind: ProblemKind, detail: string) => void):
+  { messages: number; lost: number; repeats: number; orderViolations: number; badSignatures: number } {
+  const outbox = new Map(outboxRows.filter((m) => m.topic === webhook.topic).map((m) => [m.messageId, m]));
+  const arrived = new Set<string>();
+  const highest = new Map<string, OutboxRow>();
+  let repeats = 0;
+  let orderViolations = 0;
+  let badSignatures = 0;
+  for (const a of webhook.arrivals) {
+    if (!a.signatureOk) {
+      badSignatures++;
+      report('WEBHOOK_SIGNATURE', `a request for message ${a.messageId} reached the webhook of ${webhook.topic} with a signature that does not check`);
+      continue;
+    }
+    if (arrived.has(a.messageId)) {
+      repeats++;
+      continue;
+    }
+    arrived.add(a.messageId);
+    const message = outbox.get(a.messageId);
+    if (!message || message.familyId === null) continue;
+    const before = highest.get(message.familyId);
+    if (before && message.seq < before.seq) {
+      orderViolations++;
+      report('ORDER_WEBHOOK', `family ${message.familyId}: message ${message.messageId} (seq ${message.seq}) reached the webhook of ${webhook.topic} after ${before.messageId} (seq ${before.seq})`);
+    } else {
+      highest.set(message.familyId, message);
+    }
+  }
+  let lost = 0;
+  for (const m of outbox.values()) {
+    if (arrived.has(m.messageId)) continue;
+    lost++;
+    report('LOST_WEBHOOK', `outbox message ${m.messageId} (seq ${m.seq}${m.familyId ? `, family ${m.familyId}` : ''}) for ${webhook.topic} never reached the partner's webhook`);
+  }
+  return { messages: outbox.size, lost, repeats, orderViolations, badSignatures };
 }
 
 /** Copies beyond the first of each message id on its topic: allowed (at least once), counted. */
