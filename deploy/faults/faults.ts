@@ -19,9 +19,9 @@
  * Progress goes to stderr; the last stdout line is
  * `runs=… accepted=… lost=… duplicateDeliveries=… auditMismatches=… orderViolations=…`.
  * Exit 0 when nothing was lost, mis-audited or out of order and the hub recovered by itself from
- * every outage (resumed within two minutes, never exited on its own) and delivered nothing the
- * oracle did not; 1 otherwise; 2 on a usage
- * error; 3 when the run did not finish within `--minutes` (everything is stopped then).
+ * every outage (resumed within two minutes, never exited on its own), delivered nothing the
+ * oracle did not and signed every webhook request as it should; 1 otherwise; 2 on a usage error;
+ * 3 when the run did not finish within `--minutes` (everything is stopped then).
  * Everything listens on loopback only; the temp folder is removed at the end unless `--keep`.
  */
 import * as fs from 'node:fs';
