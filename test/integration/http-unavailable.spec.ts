@@ -7,7 +7,7 @@
  * delivered to its recipient once.
  */
 import { hulpvraag, makeBsn } from '../support/factories';
-import { partnerAccessToken } from '../support/https-partner';
+import { partnerAccessToken } from '../../deploy/local/https-partner';
 import { KafkaProxy } from '../support/kafka-proxy';
 import { TopicReader } from '../support/partner';
 import { pollUntil } from '../support/poll';

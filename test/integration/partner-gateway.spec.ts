@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Parser } from '@asyncapi/parser';
 import { chainEvent, hulpvraag, makeBsn } from '../support/factories';
-import { requestToken } from '../support/https-partner';
+import { requestToken } from '../../deploy/local/https-partner';
 import { pollUntil } from '../support/poll';
 import { regionWithConnections } from '../../deploy/local/region-copy';
 import { openScenario, type Scenario } from '../support/scenario';

@@ -1,4 +1,4 @@
-import { partnerAccessToken } from '../https-partner';
+import { partnerAccessToken } from '../../../deploy/local/https-partner';
 
 export interface DoorAnswer {
   status: number;
