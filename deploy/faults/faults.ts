@@ -3,10 +3,11 @@
  *
  * The hub under load and under faults, then a verdict on what it did with every event:
  *   1. a Kafka broker and a PostgreSQL of its own, with data kept across restarts, in a temp folder;
- *   2. the hub as its own process (Flevoland region, with toegang-almere connected by webhook to an
- *      endpoint of this run's), or `--hubs` of them sharing the database and the consumer group as
- *      a scaled-out deployment runs, and the chain mix produced to the partners' inbound topics at a
- *      steady rate; an event counts once its produce was acknowledged;
+ *   2. the hub as its own process (Flevoland region, with toegang-almere connected through the HTTPS
+ *      door: it posts its events to POST /events and receives by webhook at an endpoint of this
+ *      run's), or `--hubs` of them sharing the database and the consumer group as a scaled-out
+ *      deployment runs, and the chain mix produced to the other partners' inbound topics at a
+ *      steady rate; an event counts once its produce was acknowledged (the door's 202 for posts);
  *   3. meanwhile, at random moments: a hub (picked at random) SIGKILLed and started again `--kills`
  *      times, the broker stopped and started again once, PostgreSQL stopped and started again once,
  *      the webhook endpoint answering 503 for a while once, each while the hubs run (they must
@@ -81,7 +82,7 @@ function seeded(seed: number): () => number {
 
 type FaultKind = 'kill' | 'broker' | 'postgres' | 'webhook';
 
-/** The partner whose messages go out through the HTTPS door (the webhook dispatcher) in a fault run. */
+/** The partner connected through the HTTPS door in a fault run: it posts its events (POST /events) and receives by webhook. */
 const WEBHOOK_PARTNER = 'toegang-almere';
 const WEBHOOK_PATH = `/${WEBHOOK_PARTNER}`;
 /** `target`: which hub a kill is for (an index into the hubs). */
@@ -169,7 +170,11 @@ async function main(): Promise<number> {
     const client = new Kafka({ clientId: 'ketenhub-faults', brokers: [kafka.brokers], logLevel: logLevel.NOTHING });
     if (opts.hubs > 1) say(`consumer group: ${await groupShares(client, `${prefix}ketenhub-hub`)}`);
     const mix = interleavedMix(opts.families);
-    load = new Load(client, prefix, mix, opts.rate, say);
+    const fleet = hub;
+    load = new Load(client, prefix, mix, opts.rate, say, {
+      partnerId: WEBHOOK_PARTNER, partnerKey: Buffer.from(env.PARTNER_SECRET_KEY, 'base64'),
+      hubUrl: () => Promise.any(fleet.members.map((m) => m.waitReady(60_000))),
+    });
     phase = 'load';
     const loading = load.run();
     const progress = async () => {
@@ -197,7 +202,8 @@ async function main(): Promise<number> {
     phase = 'load (faults done)';
     await loading;
     if (opts.hubs > 1) say(`consumer group after the faults: ${await groupShares(client, `${prefix}ketenhub-hub`)}`);
-    say(`load done: ${load.accepted.length} of ${mix.length} events acknowledged, ${load.failedSends} sends repeated (${elapsed()})`);
+    say(`load done: ${load.accepted.length} of ${mix.length} events acknowledged (${load.postedOverHttps} of them ${WEBHOOK_PARTNER}'s over HTTPS), `
+      + `${load.failedSends} sends and ${load.failedPosts} posts repeated (${elapsed()})`);
 
     // 4. Drain, stop, verify.
     phase = 'drain';

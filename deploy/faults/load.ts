@@ -1,14 +1,27 @@
 /**
  * The partners' side of the fault run: the chain mix produced at a steady rate to the partners'
- * inbound topics with an idempotent producer (acks from all in-sync replicas). An event counts as
- * accepted only once its send was acknowledged. A send that fails is sent again, the same events
- * with the same ids, before anything after it: while the broker is away the load waits, and a
- * family's events keep their order on each topic. (A send that failed may still have been written;
- * the copy is then a duplicate the hub's inbox recognises.)
+ * inbound topics with an idempotent producer (acks from all in-sync replicas), and one partner's
+ * events posted to the HTTPS door (POST /events of a ready hub, with its client-credentials
+ * token) instead. An event counts as accepted only once its send was acknowledged (the broker's
+ * ack, or the door's 202). A send that fails is sent again, the same events with the same ids,
+ * before anything after it: while the broker or the hub is away the load waits, and a family's
+ * events keep their order on each topic. (A send that failed may still have been written; the
+ * copy is then a duplicate the hub's inbox recognises.)
  */
 import { Kafka, Partitioners, type Producer } from 'kafkajs';
+import { CLOUDEVENTS_CONTENT_TYPE } from '@ketenhub/messaging';
 import type { ChainEvent } from '../bench/chain-mix';
+import { partnerAccessToken } from '../local/https-partner';
 import type { AcceptedEvent } from './verify';
+
+/** The partner that posts its events over HTTPS, and how to reach a hub that is ready. */
+export interface HttpsDoor {
+  partnerId: string;
+  /** The hub's PARTNER_SECRET_KEY: the partner's client secret is derived from it. */
+  partnerKey: Buffer;
+  /** The base URL of a hub that is ready (waits for one). */
+  hubUrl(): Promise<string>;
+}
 
 const TICK_MS = 200;
 
@@ -17,7 +30,11 @@ export class Load {
   /** Events handed to a send so far (acknowledged or not yet). */
   sent = 0;
   failedSends = 0;
+  /** Events accepted over the HTTPS door, and posts that were not (the hub away or busy). */
+  postedOverHttps = 0;
+  failedPosts = 0;
   private producer?: Producer;
+  private token?: string;
   private stopped = false;
 
   constructor(
@@ -26,6 +43,7 @@ export class Load {
     private readonly mix: ChainEvent[],
     private readonly ratePerSecond: number,
     private readonly say: (line: string) => void,
+    private readonly https?: HttpsDoor,
   ) {}
 
   /** Produces the whole mix at the rate; resolves when every event was acknowledged, or on stop(). */
@@ -46,13 +64,22 @@ export class Load {
     this.stopped = true;
   }
 
-  private async sendUntilAcknowledged(events: ChainEvent[], firstSeq: number): Promise<void> {
+  private async sendUntilAcknowledged(all: ChainEvent[], firstSeq: number): Promise<void> {
+    const overHttps = all.flatMap((e, j) => (e.partner === this.https?.partnerId ? [{ e, seq: firstSeq + j }] : []));
+    const events = all.filter((e) => e.partner !== this.https?.partnerId);
+    const seqOf = new Map(all.map((e, j) => [e, firstSeq + j]));
+    this.sent = firstSeq + all.length;
+    await this.produceUntilAcknowledged(events, seqOf);
+    for (const { e, seq } of overHttps) await this.postUntilAccepted(e, seq);
+  }
+
+  private async produceUntilAcknowledged(events: ChainEvent[], seqOf: Map<ChainEvent, number>): Promise<void> {
+    if (events.length === 0) return;
     const byTopic = new Map<string, ChainEvent[]>();
     for (const e of events) {
       const topic = `${this.prefix}inbound.${e.partner}`;
       byTopic.set(topic, [...(byTopic.get(topic) ?? []), e]);
     }
-    this.sent = firstSeq + events.length;
     let lastComplaint = 0;
     while (!this.stopped) {
       try {
@@ -61,9 +88,9 @@ export class Load {
           acks: -1,
           topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list.map((e) => ({ key: e.key, value: Buffer.from(JSON.stringify(e.event)) })) })),
         });
-        events.forEach((e, j) => this.accepted.push({
-          source: e.event.source as string, eventId: e.event.id, topic: `${this.prefix}inbound.${e.partner}`, key: e.key, producedSeq: firstSeq + j,
-        }));
+        for (const e of events) {
+          this.accepted.push({ source: e.event.source as string, eventId: e.event.id, topic: `${this.prefix}inbound.${e.partner}`, key: e.key, producedSeq: seqOf.get(e)! });
+        }
         return;
       } catch (error) {
         this.failedSends++;
@@ -76,6 +103,46 @@ export class Load {
         this.producer = undefined;
         await sleep(500);
       }
+    }
+  }
+
+  /**
+   * Posts one event to the HTTPS door until a hub answers 202. The door writes a partner's events
+   * to its inbound topic under one key, the partner's id, so that is the key their order is
+   * checked by. An answer other than 202, 401 (a token to renew), 429 or 503 means the hub refused
+   * a valid event: the run stops with it.
+   */
+  private async postUntilAccepted(e: ChainEvent, producedSeq: number): Promise<void> {
+    const door = this.https!;
+    let lastComplaint = 0;
+    while (!this.stopped) {
+      let status: number | string;
+      try {
+        const url = await door.hubUrl();
+        this.token ??= await partnerAccessToken(url, door.partnerId, door.partnerKey);
+        const response = await fetch(`${url}/events`, {
+          method: 'POST', body: JSON.stringify(e.event), signal: AbortSignal.timeout(30_000),
+          headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE, authorization: `Bearer ${this.token}` },
+        });
+        status = response.status;
+        if (status === 202) {
+          this.accepted.push({ source: e.event.source as string, eventId: e.event.id, topic: `${this.prefix}inbound.${e.partner}`, key: door.partnerId, producedSeq });
+          this.postedOverHttps++;
+          return;
+        }
+        const body = await response.text();
+        if (status === 401) this.token = undefined;
+        else if (status !== 429 && status !== 503) throw new Error(`POST /events refused valid event ${e.event.id} of ${door.partnerId}: ${status} ${body}`);
+      } catch (error) {
+        if (error instanceof Error && error.message.startsWith('POST /events refused')) throw error;
+        status = error instanceof Error ? error.message : String(error);
+      }
+      this.failedPosts++;
+      if (Date.now() - lastComplaint > 5_000) {
+        this.say(`load: ${door.partnerId}'s event was not accepted over HTTPS (${status}); posting it again`);
+        lastComplaint = Date.now();
+      }
+      await sleep(500);
     }
   }
 
