@@ -160,7 +160,9 @@ async function main(): Promise<number> {
       // Retries close together, so that an outage of the endpoint is caught up within the run.
       WEBHOOK_BACKOFF_MS: '500', WEBHOOK_MAX_BACKOFF_MS: '2000', WEBHOOK_POLL_MS: '200', WEBHOOK_MAX_ATTEMPTS: '100',
     };
-    receiver.expect(WEBHOOK_PATH, webhookSecretOf(Buffer.from(env.PARTNER_SECRET_KEY, 'base64'), WEBHOOK_PARTNER));
+    const partnerKey = Buffer.from(env.PARTNER_SECRET_KEY, 'base64');
+    const webhookTopic = `${prefix}outbound.${WEBHOOK_PARTNER}`;
+    receiver.expect(WEBHOOK_PATH, webhookSecretOf(partnerKey, WEBHOOK_PARTNER));
     hub = new HubFleet(opts.hubs, env, logFile, say);
     hub.start();
     await hub.waitReady(120_000);
@@ -172,8 +174,10 @@ async function main(): Promise<number> {
     const mix = interleavedMix(opts.families);
     const fleet = hub;
     load = new Load(client, prefix, mix, opts.rate, say, {
-      partnerId: WEBHOOK_PARTNER, partnerKey: Buffer.from(env.PARTNER_SECRET_KEY, 'base64'),
-      hubUrl: () => Promise.any(fleet.members.map((m) => m.waitReady(60_000))),
+      partnerId: WEBHOOK_PARTNER, partnerKey,
+      hubUrl: () => Promise.any(fleet.members.map((m) => m.waitReady(60_000))).catch(() => {
+        throw new Error('no hub ready within 60 s');
+      }),
     });
     phase = 'load';
     const loading = load.run();
@@ -207,7 +211,7 @@ async function main(): Promise<number> {
 
     // 4. Drain, stop, verify.
     phase = 'drain';
-    const drained = await drain(hub, pool, new Set(load.accepted.map((e) => e.eventId)), { receiver, topic: `${prefix}outbound.${WEBHOOK_PARTNER}` }, started + opts.minutes * 60_000 - 120_000);
+    const drained = await drain(hub, pool, new Set(load.accepted.map((e) => e.eventId)), { receiver, topic: webhookTopic }, started + opts.minutes * 60_000 - 120_000);
     clearInterval(ticker);
     phase = 'verify';
     await hub.stop();
@@ -225,7 +229,7 @@ async function main(): Promise<number> {
       });
       oracle = result.expected;
     }
-    const webhook = { topic: `${prefix}outbound.${WEBHOOK_PARTNER}`, arrivals: receiver.on(WEBHOOK_PATH).map((d) => ({ messageId: d.id, signatureOk: d.signatureOk })) };
+    const webhook = { topic: webhookTopic, arrivals: receiver.on(WEBHOOK_PATH).map((d) => ({ messageId: d.id, signatureOk: d.signatureOk })) };
     const verdict = verify({ ...database, accepted: load.accepted, deliveries, webhook, ...(oracle ? { oracle } : {}) });
     say(`verdict after ${elapsed()}: ${verdict.accepted} events acknowledged, ${database.inbox.length} in the inbox; ${verdict.messages} outbox messages `
       + `(${verdict.disclosures} disclosures), ${verdict.deliveries} copies read from the topics; ${database.audit.length} audit records, chain ${database.chain.ok ? 'verifies' : 'BROKEN'}`);

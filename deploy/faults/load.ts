@@ -65,12 +65,11 @@ export class Load {
   }
 
   private async sendUntilAcknowledged(all: ChainEvent[], firstSeq: number): Promise<void> {
-    const overHttps = all.flatMap((e, j) => (e.partner === this.https?.partnerId ? [{ e, seq: firstSeq + j }] : []));
-    const events = all.filter((e) => e.partner !== this.https?.partnerId);
     const seqOf = new Map(all.map((e, j) => [e, firstSeq + j]));
+    const overHttps = (e: ChainEvent) => e.partner === this.https?.partnerId;
     this.sent = firstSeq + all.length;
-    await this.produceUntilAcknowledged(events, seqOf);
-    for (const { e, seq } of overHttps) await this.postUntilAccepted(e, seq);
+    await this.produceUntilAcknowledged(all.filter((e) => !overHttps(e)), seqOf);
+    for (const e of all.filter(overHttps)) await this.postUntilAccepted(e, seqOf.get(e)!);
   }
 
   private async produceUntilAcknowledged(events: ChainEvent[], seqOf: Map<ChainEvent, number>): Promise<void> {
@@ -116,34 +115,34 @@ export class Load {
     const door = this.https!;
     let lastComplaint = 0;
     while (!this.stopped) {
-      let status: number | string;
-      try {
-        const url = await door.hubUrl();
-        this.token ??= await partnerAccessToken(url, door.partnerId, door.partnerKey);
-        const response = await fetch(`${url}/events`, {
-          method: 'POST', body: JSON.stringify(e.event), signal: AbortSignal.timeout(30_000),
-          headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE, authorization: `Bearer ${this.token}` },
-        });
-        status = response.status;
-        if (status === 202) {
-          this.accepted.push({ source: e.event.source as string, eventId: e.event.id, topic: `${this.prefix}inbound.${e.partner}`, key: door.partnerId, producedSeq });
-          this.postedOverHttps++;
-          return;
-        }
-        const body = await response.text();
-        if (status === 401) this.token = undefined;
-        else if (status !== 429 && status !== 503) throw new Error(`POST /events refused valid event ${e.event.id} of ${door.partnerId}: ${status} ${body}`);
-      } catch (error) {
-        if (error instanceof Error && error.message.startsWith('POST /events refused')) throw error;
-        status = error instanceof Error ? error.message : String(error);
+      const answer = await this.post(door, e).catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
+      if (typeof answer !== 'string' && answer.status === 202) {
+        this.accepted.push({ source: e.event.source as string, eventId: e.event.id, topic: `${this.prefix}inbound.${e.partner}`, key: door.partnerId, producedSeq });
+        this.postedOverHttps++;
+        return;
+      }
+      if (typeof answer !== 'string') {
+        const body = await answer.text().catch(() => '');
+        if (answer.status === 401) this.token = undefined;
+        else if (answer.status !== 429 && answer.status !== 503) throw new Error(`POST /events refused valid event ${e.event.id} of ${door.partnerId}: ${answer.status} ${body}`);
       }
       this.failedPosts++;
       if (Date.now() - lastComplaint > 5_000) {
-        this.say(`load: ${door.partnerId}'s event was not accepted over HTTPS (${status}); posting it again`);
+        this.say(`load: ${door.partnerId}'s event was not accepted over HTTPS (${typeof answer === 'string' ? answer : answer.status}); posting it again`);
         lastComplaint = Date.now();
       }
       await sleep(500);
     }
+  }
+
+  /** One post to a ready hub, with a token asked for when there is none. */
+  private async post(door: HttpsDoor, e: ChainEvent): Promise<Response> {
+    const url = await door.hubUrl();
+    this.token ??= await partnerAccessToken(url, door.partnerId, door.partnerKey);
+    return fetch(`${url}/events`, {
+      method: 'POST', body: JSON.stringify(e.event), signal: AbortSignal.timeout(30_000),
+      headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE, authorization: `Bearer ${this.token}` },
+    });
   }
 
   private async connected(): Promise<Producer> {
