@@ -50,8 +50,18 @@ export function chainEvent(partner: string, type: string, data: Record<string, u
   };
 }
 
+/** What may differ between families of the story. */
+export interface StoryOptions {
+  /**
+   * The child's date of birth (yyyy-mm-dd). The bench's child is born in 2014, so its only
+   * deadline (the handover before its eighteenth birthday) lies years ahead; the fault run makes
+   * some children nearly eighteen, so that their deadline falls due as soon as the family exists.
+   */
+  childBorn?: string;
+}
+
 /** The mix one family goes through; its first event creates the family. */
-export function familyStory(n: number): ChainEvent[] {
+export function familyStory(n: number, options: StoryOptions = {}): ChainEvent[] {
   if (!Number.isInteger(n) || n < 0 || n >= MAX_FAMILIES) throw new Error(`family number ${n} is outside 0..${MAX_FAMILIES - 1}: its persons would share a BSN with another family's`);
   const child = bsnOf(n, 0);
   const parent = bsnOf(n, 1);
@@ -62,7 +72,7 @@ export function familyStory(n: number): ChainEvent[] {
   return [
     ce(TOEGANG[m], 'toegang.hulpvraag-geregistreerd', {
       zaakreferentie: `Z-${n}`, gemeente: GEMEENTE[m], toegangsroute: 'GEZIN_ZELF', perspectief: 'THUIS',
-      kinderen: [{ persoon: { bsn: child }, geboortedatum: '2014-03-15' }], gezagdragers: [{ persoon: { bsn: parent }, relatie: 'OUDER' }],
+      kinderen: [{ persoon: { bsn: child }, geboortedatum: options.childBorn ?? '2014-03-15' }], gezagdragers: [{ persoon: { bsn: parent }, relatie: 'OUDER' }],
     }),
     ce('veilig-thuis-flevoland', 'veiligthuis.melding-ontvangen', { kinderen, gemeente: GEMEENTE[m], melder: 'POLITIE' }),
     ce('veilig-thuis-flevoland', 'keten.veiligheidskaart-bijdrage', { kinderen, zorgen: ['Spanningen thuis'] }),
@@ -76,8 +86,8 @@ export function familyStory(n: number): ChainEvent[] {
  * first event, then every family's second, and so on, so that a family's events lie far apart in
  * the stream (as they do in the chain) and the first of each creates its family.
  */
-export function interleavedMix(families: number, first = 0): ChainEvent[] {
-  const stories = Array.from({ length: families }, (_, i) => familyStory(first + i));
+export function interleavedMix(families: number, first = 0, optionsOf: (n: number) => StoryOptions = () => ({})): ChainEvent[] {
+  const stories = Array.from({ length: families }, (_, i) => familyStory(first + i, optionsOf(first + i)));
   const mix: ChainEvent[] = [];
   for (let step = 0; step < STORY_LENGTH; step++) for (const story of stories) mix.push(story[step]);
   return mix;

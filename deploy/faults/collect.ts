@@ -7,9 +7,9 @@ import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { PUBLISHED_UP_TO, verifyAuditChain } from '@ketenhub/persistence';
-import type { AuditRow, Delivery, InboxRow, OutboxRow, VerifyInput } from './verify';
+import type { AuditRow, DeadlineRow, Delivery, InboxRow, OutboxRow, SignalRow, VerifyInput } from './verify';
 
-export async function readDatabase(databaseUrl: string): Promise<Omit<VerifyInput, 'accepted' | 'deliveries'>> {
+export async function readDatabase(databaseUrl: string, prefix: string): Promise<Omit<VerifyInput, 'accepted' | 'deliveries' | 'deadlines'> & { deadlines: { rows: DeadlineRow[]; signals: SignalRow[] } }> {
   const db = await new DataSource({ type: 'postgres', url: databaseUrl }).initialize();
   try {
     const inbox: InboxRow[] = (await db.query(
@@ -22,21 +22,50 @@ export async function readDatabase(databaseUrl: string): Promise<Omit<VerifyInpu
     const audit: AuditRow[] = (await db.query('SELECT seq::text AS seq, action, outcome, message_id FROM audit_log'))
       .map((r: { seq: string; action: string; outcome: string; message_id: string | null }) => ({ seq: BigInt(r.seq), action: r.action, outcome: r.outcome, messageId: r.message_id }));
     const check = await verifyAuditChain(db.manager);
-    return { inbox, outbox, audit, chain: check.ok ? { ok: true } : { ok: false, detail: `${check.problem} at record ${check.firstBadSeq}: ${check.detail}` } };
+    const deadlines = await readDeadlines((sql, params) => db.query(sql, params), prefix);
+    return { inbox, outbox, audit, deadlines, chain: check.ok ? { ok: true } : { ok: false, detail: `${check.problem} at record ${check.firstBadSeq}: ${check.detail}` } };
   } finally {
     await db.destroy();
   }
 }
 
+/**
+ * The hub's deadlines, each with its family named by the smallest of the family's event ids, and
+ * the messages on the outbound topics that signalled them (causation `timer:<id>`).
+ */
+export async function readDeadlines(query: (sql: string, params: unknown[]) => Promise<unknown[]>, prefix: string): Promise<{ rows: DeadlineRow[]; signals: SignalRow[] }> {
+  const rows = (await query(
+    `SELECT t.id::text AS id, t.kind, t.due_at, t.warned_at, t.fired_at, t.cancelled_at,
+            (SELECT min(i.event_id) FROM inbox i WHERE i.family_id = t.family_id) AS family_key
+     FROM timer t`, [])) as Array<{ id: string; kind: string; due_at: Date; warned_at: Date | null; fired_at: Date | null; cancelled_at: Date | null; family_key: string | null }>;
+  const signals = (await query(
+    `SELECT message_id, topic, e->>'type' AS type, substr(e->>'causationid', 7) AS timer_id
+     FROM (SELECT message_id, topic, convert_from(value, 'UTF8')::jsonb AS e FROM outbox WHERE topic LIKE $1) o
+     WHERE e->>'causationid' LIKE 'timer:%'`, [`${prefix}outbound.%`])) as Array<{ message_id: string; topic: string; type: string; timer_id: string }>;
+  return {
+    rows: rows.map((r) => ({
+      timerId: r.id, kind: r.kind, familyKey: r.family_key ?? `(no events: family of timer ${r.id})`,
+      dueAt: new Date(r.due_at), warnedAt: dateOrNull(r.warned_at), firedAt: dateOrNull(r.fired_at), cancelledAt: dateOrNull(r.cancelled_at),
+    })),
+    signals: signals.map((r) => ({ timerId: r.timer_id, messageId: r.message_id, type: r.type, recipient: r.topic.slice(`${prefix}outbound.`.length) })),
+  };
+}
+
+const dateOrNull = (value: Date | null): Date | null => (value === null ? null : new Date(value));
+
+/** Deadlines due now that have not fired yet: the drain waits for them too. */
+export const DUE_UNFIRED_TIMERS = 'SELECT count(*)::int AS n FROM timer WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= now()';
+
 /** What the drain waits for: how far the hub is with the events that were acknowledged. */
-export async function drainState(db: Pool, accepted: Set<string>): Promise<{ missing: number; backlog: number; inbox: number; outbox: number }> {
+export async function drainState(db: Pool, accepted: Set<string>): Promise<{ missing: number; backlog: number; inbox: number; outbox: number; dueTimers: number }> {
   const ids = (await db.query<{ event_id: string }>('SELECT event_id FROM inbox')).rows;
   const present = new Set(ids.map((r) => r.event_id));
   let missing = 0;
   for (const id of accepted) if (!present.has(id)) missing++;
   const [{ backlog, outbox }] = (await db.query<{ backlog: number; outbox: number }>(
     `SELECT count(*) FILTER (WHERE seq > ${PUBLISHED_UP_TO})::int AS backlog, count(*)::int AS outbox FROM outbox`)).rows;
-  return { missing, backlog, inbox: ids.length, outbox };
+  const [{ n: dueTimers }] = (await db.query<{ n: number }>(DUE_UNFIRED_TIMERS)).rows;
+  return { missing, backlog, inbox: ids.length, outbox, dueTimers };
 }
 
 /**

@@ -5,23 +5,28 @@
  *   1. a Kafka broker and a PostgreSQL of its own, with data kept across restarts, in a temp folder;
  *   2. the hub as its own process (Flevoland region, with toegang-almere connected through the HTTPS
  *      door: it posts its events to POST /events and receives by webhook at an endpoint of this
- *      run's), or `--hubs` of them sharing the database and the consumer group as a scaled-out
+ *      run's; and toegang-dronten receiving by the cursor feed, read by this run), or `--hubs` of them sharing the database and the consumer group as a scaled-out
  *      deployment runs, and the chain mix produced to the other partners' inbound topics at a
- *      steady rate; an event counts once its produce was acknowledged (the door's 202 for posts);
+ *      steady rate (every fourth family's child turns eighteen within a month, so its handover
+ *      deadline falls due and fires during the run); an event counts once its produce was
+ *      acknowledged (the door's 202 for posts);
  *   3. meanwhile, at random moments: a hub (picked at random) SIGKILLed and started again `--kills`
  *      times, the broker stopped and started again once, PostgreSQL stopped and started again once,
  *      the webhook endpoint answering 503 for a while once, each while the hubs run (they must
  *      recover by themselves);
- *   4. the hub drains (every acknowledged event in its inbox, its outbox sent, the webhook partner's
- *      messages received), is stopped, and the verifier (verify.ts) judges the inbox, outbox, audit
- *      trail, every message on the topics and every request the webhook endpoint received;
+ *   4. the hub drains (every acknowledged event in its inbox, every deadline due fired, its outbox
+ *      sent, the HTTPS partners' messages received), is stopped, and the verifier (verify.ts)
+ *      judges the inbox, outbox, audit trail, deadlines, every message on the topics, every
+ *      request the webhook endpoint received and every event the feed's reader took;
  *   5. unless `--no-oracle`, an undisturbed second hub is given the same events in the same order
- *      per family (oracle.ts); every message it writes must have arrived from the first.
+ *      per family (oracle.ts); every message it writes, and every deadline signal per family, must
+ *      have arrived from the first.
  * Progress goes to stderr; the last stdout line is
  * `runs=… accepted=… lost=… duplicateDeliveries=… auditMismatches=… orderViolations=…`.
  * Exit 0 when nothing was lost, mis-audited or out of order and the hub recovered by itself from
  * every outage (resumed within two minutes, never exited on its own), delivered nothing the
- * oracle did not and signed every webhook request as it should; 1 otherwise; 2 on a usage error;
+ * oracle did not, signed every webhook request as it should and signalled no deadline without
+ * marking it; 1 otherwise; 2 on a usage error;
  * 3 when the run did not finish within `--minutes` (everything is stopped then).
  * Everything listens on loopback only; the temp folder is removed at the end unless `--keep`.
  */
@@ -31,7 +36,7 @@ import * as path from 'node:path';
 import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { PUBLISHED_UP_TO } from '@ketenhub/persistence';
-import { interleavedMix, MAX_FAMILIES } from '../bench/chain-mix';
+import { interleavedMix, MAX_FAMILIES, type StoryOptions } from '../bench/chain-mix';
 import { startKafka, type RunningKafka } from '../local/kafka';
 import { startPostgres, type RunningPostgres } from '../local/postgres';
 import { freePort } from '../local/process-util';
@@ -39,6 +44,7 @@ import { drainState, readDatabase, readTopics } from './collect';
 import { webhookSecretOf } from '../../apps/hub/src/gateway/partner-secrets';
 import { regionWithConnections } from '../local/region-copy';
 import { WebhookReceiver } from '../local/webhook-receiver';
+import { FeedPartner } from './feed-partner';
 import { HubFleet, hubEnv } from './hub-process';
 import { runOracle } from './oracle';
 import { Load } from './load';
@@ -85,6 +91,21 @@ type FaultKind = 'kill' | 'broker' | 'postgres' | 'webhook';
 /** The partner connected through the HTTPS door in a fault run: it posts its events (POST /events) and receives by webhook. */
 const WEBHOOK_PARTNER = 'toegang-almere';
 const WEBHOOK_PATH = `/${WEBHOOK_PARTNER}`;
+/** The partner that receives by the cursor feed (GET /feed); its events come over Kafka. */
+const FEED_PARTNER = 'toegang-dronten';
+/**
+ * Every this many families the child turns eighteen within a month, so its handover deadline
+ * (Flevoland: 180 days ahead) is due as soon as the family exists and fires during the run, with
+ * the kills and outages around it.
+ */
+const NEARLY_ADULT_EVERY = 4;
+
+/** The story options that make every `every`-th family's child turn eighteen 30 days after `today`. */
+function nearlyAdultEvery(every: number, today: Date): (n: number) => StoryOptions {
+  const born = new Date(Date.UTC(today.getUTCFullYear() - 18, today.getUTCMonth(), today.getUTCDate() + 30)).toISOString().slice(0, 10);
+  return (n) => (n % every === 0 ? { childBorn: born } : {});
+}
+
 /** `target`: which hub a kill is for (an index into the hubs). */
 interface Fault { atMs: number; kind: FaultKind; downMs: number; target: number }
 
@@ -119,10 +140,12 @@ async function main(): Promise<number> {
   let services: Partial<Services> = {};
   let hub: HubFleet | undefined;
   let receiver: WebhookReceiver | undefined;
+  let feed: FeedPartner | undefined;
   let load: Load | undefined;
   let pool: Pool | undefined;
   const stopEverything = async () => {
     load?.stop();
+    await feed?.stop();
     hub?.killNow();
     await pool?.end().catch(() => undefined);
     await Promise.race([Promise.allSettled([services.kafka?.stop(), services.postgres?.stop()]), sleep(40_000)]);
@@ -156,12 +179,16 @@ async function main(): Promise<number> {
     receiver = await WebhookReceiver.start();
     const env: Record<string, string> = {
       ...hubEnv({ brokers: kafka.brokers, databaseUrl: postgres.url, prefix }),
-      REGION_DIR: regionWithConnections({ [WEBHOOK_PARTNER]: `{ via: HTTPS_WEBHOOK, webhookUrl: '${receiver.url(WEBHOOK_PATH)}' }` }, 'flevoland', path.join(work, 'region')),
+      REGION_DIR: regionWithConnections({
+        [WEBHOOK_PARTNER]: `{ via: HTTPS_WEBHOOK, webhookUrl: '${receiver.url(WEBHOOK_PATH)}' }`,
+        [FEED_PARTNER]: '{ via: HTTPS_FEED }',
+      }, 'flevoland', path.join(work, 'region')),
       // Retries close together, so that an outage of the endpoint is caught up within the run.
       WEBHOOK_BACKOFF_MS: '500', WEBHOOK_MAX_BACKOFF_MS: '2000', WEBHOOK_POLL_MS: '200', WEBHOOK_MAX_ATTEMPTS: '100',
     };
     const partnerKey = Buffer.from(env.PARTNER_SECRET_KEY, 'base64');
     const webhookTopic = `${prefix}outbound.${WEBHOOK_PARTNER}`;
+    const feedTopic = `${prefix}outbound.${FEED_PARTNER}`;
     receiver.expect(WEBHOOK_PATH, webhookSecretOf(partnerKey, WEBHOOK_PARTNER));
     hub = new HubFleet(opts.hubs, env, logFile, say);
     hub.start();
@@ -171,14 +198,14 @@ async function main(): Promise<number> {
     pool.on('error', () => undefined);
     const client = new Kafka({ clientId: 'ketenhub-faults', brokers: [kafka.brokers], logLevel: logLevel.NOTHING });
     if (opts.hubs > 1) say(`consumer group: ${await groupShares(client, `${prefix}ketenhub-hub`)}`);
-    const mix = interleavedMix(opts.families);
+    const mix = interleavedMix(opts.families, 0, nearlyAdultEvery(NEARLY_ADULT_EVERY, new Date()));
     const fleet = hub;
-    load = new Load(client, prefix, mix, opts.rate, say, {
-      partnerId: WEBHOOK_PARTNER, partnerKey,
-      hubUrl: () => Promise.any(fleet.members.map((m) => m.waitReady(60_000))).catch(() => {
-        throw new Error('no hub ready within 60 s');
-      }),
+    const readyHub = () => Promise.any(fleet.members.map((m) => m.waitReady(60_000))).catch(() => {
+      throw new Error('no hub ready within 60 s');
     });
+    load = new Load(client, prefix, mix, opts.rate, say, { partnerId: WEBHOOK_PARTNER, partnerKey, hubUrl: readyHub });
+    feed = new FeedPartner(FEED_PARTNER, partnerKey, readyHub);
+    feed.start();
     phase = 'load';
     const loading = load.run();
     const progress = async () => {
@@ -211,15 +238,23 @@ async function main(): Promise<number> {
 
     // 4. Drain, stop, verify.
     phase = 'drain';
-    const drained = await drain(hub, pool, new Set(load.accepted.map((e) => e.eventId)), { receiver, topic: webhookTopic }, started + opts.minutes * 60_000 - 120_000);
+    const reader = feed;
+    const drained = await drain(hub, pool, new Set(load.accepted.map((e) => e.eventId)), [
+      { topic: webhookTopic, received: () => receiver!.on(WEBHOOK_PATH).filter((d) => d.signatureOk).map((d) => d.id) },
+      { topic: feedTopic, received: () => reader.taken },
+    ], started + opts.minutes * 60_000 - 120_000);
+    await feed.stop();
+    // Every deadline due by now has fired (the drain waited for it) or is lost.
+    const dueBy = new Date();
     clearInterval(ticker);
     phase = 'verify';
     await hub.stop();
     await pool.end();
     pool = undefined;
-    const database = await readDatabase(services.postgres!.url);
+    const database = await readDatabase(services.postgres!.url, prefix);
     const deliveries = await readTopics(client, prefix, 120_000);
     let oracle: Map<string, Set<string>> | undefined;
+    let oracleSignals: Map<string, Set<string>> | undefined;
     if (opts.oracle) {
       phase = 'oracle';
       const acknowledged = new Set(load.accepted.map((e) => e.eventId));
@@ -228,9 +263,12 @@ async function main(): Promise<number> {
         events: mix.filter((e) => acknowledged.has(e.event.id)), acceptedAt: database.inbox, until: started + opts.minutes * 60_000 - 30_000, say,
       });
       oracle = result.expected;
+      oracleSignals = result.signals;
     }
     const webhook = { topic: webhookTopic, arrivals: receiver.on(WEBHOOK_PATH).map((d) => ({ messageId: d.id, signatureOk: d.signatureOk })) };
-    const verdict = verify({ ...database, accepted: load.accepted, deliveries, webhook, ...(oracle ? { oracle } : {}) });
+    const deadlines = { ...database.deadlines, dueBy, ...(oracleSignals ? { oracle: oracleSignals } : {}) };
+    const feedArrivals = { topic: feedTopic, arrivals: feed.taken.map((messageId) => ({ messageId })) };
+    const verdict = verify({ ...database, accepted: load.accepted, deliveries, webhook, feed: feedArrivals, deadlines, ...(oracle ? { oracle } : {}) });
     say(`verdict after ${elapsed()}: ${verdict.accepted} events acknowledged, ${database.inbox.length} in the inbox; ${verdict.messages} outbox messages `
       + `(${verdict.disclosures} disclosures), ${verdict.deliveries} copies read from the topics; ${database.audit.length} audit records, chain ${database.chain.ok ? 'verifies' : 'BROKEN'}`);
     say(`faults: ${hub.kills} kills, broker and PostgreSQL restarted once each, ${hub.runs} hub runs${opts.hubs > 1 ? ` over ${opts.hubs} hubs` : ''}, ${hub.unexpectedExits.length} exits the hub made by itself`);
@@ -238,6 +276,15 @@ async function main(): Promise<number> {
     if (verdict.webhook) {
       say(`webhook of ${WEBHOOK_PARTNER}: ${verdict.webhook.messages} messages on its outbound topic, ${verdict.webhook.arrivals} requests received `
         + `(${verdict.webhook.badSignatures} with a signature that did not check), ${receiver.refused.length} answered 503 during its outage`);
+    }
+    if (verdict.feed) {
+      say(`feed of ${FEED_PARTNER}: ${verdict.feed.messages} messages on its outbound topic, ${verdict.feed.arrivals} events taken by its reader, `
+        + `${feed.failedReads} reads failed or refused${feed.lastProblem ? ` (last: ${feed.lastProblem})` : ''}`);
+    }
+    if (verdict.deadlines) {
+      const d = verdict.deadlines;
+      say(`deadlines: ${d.due} fell due and ${d.fired} fired, signalled by ${d.signals} messages (${d.unmarked} for a deadline not marked as signalled)`
+        + `${opts.oracle ? `; against the undisturbed hub ${d.oracleMissing} signals missing (counted as lost), ${d.oracleUnexpected} it did not send` : ''}`);
     }
     if (verdict.oracle) {
       say(`oracle (an undisturbed hub given the same events in the same order per family): ${verdict.oracle.events} events compared, `
@@ -248,7 +295,8 @@ async function main(): Promise<number> {
     for (const problem of verdict.problems) say(`  ${problem.kind}: ${problem.detail}`);
     // A hub that needed to be started again, or did not resume after an outage, did not recover by itself.
     const failed = verdict.lost > 0 || verdict.auditMismatches > 0 || verdict.orderViolations > 0 || (verdict.webhook?.badSignatures ?? 0) > 0
-      || hub.unexpectedExits.length > 0 || context.unrecovered.length > 0 || (verdict.oracle?.unexpected ?? 0) > 0;
+      || hub.unexpectedExits.length > 0 || context.unrecovered.length > 0 || (verdict.oracle?.unexpected ?? 0) > 0
+      || (verdict.deadlines?.unmarked ?? 0) > 0 || (verdict.deadlines?.oracleUnexpected ?? 0) > 0;
     if (failed) say(`the hub's last lines:\n${hub.lastLines(30).join('\n')}`);
     clearTimeout(bound);
     phase = 'stop';
@@ -369,24 +417,26 @@ async function resumption(pool: Pool, load: Load, until: number): Promise<number
 }
 
 /**
- * Waits until every acknowledged event is in the inbox and the outbox is sent, and both stay so
- * for two polls; false if that did not happen before `until`.
+ * Waits until every acknowledged event is in the inbox, every deadline due has fired, the outbox
+ * is sent and the HTTPS partners have their messages, and all stay so for two polls; false if
+ * that did not happen before `until`.
  */
-async function drain(hub: HubFleet, pool: Pool, accepted: Set<string>, webhook: { receiver: WebhookReceiver; topic: string }, until: number): Promise<boolean> {
+async function drain(hub: HubFleet, pool: Pool, accepted: Set<string>, https: HttpsPartner[], until: number): Promise<boolean> {
   await hub.waitReady(Math.max(0, until - Date.now())).catch((error: unknown) => say(`drain: ${error instanceof Error ? error.message : String(error)}`));
   let previous = '';
   let quiet = 0;
   let lastSaid = 0;
   while (Date.now() < until) {
     const state = await drainState(pool, accepted).catch(() => undefined);
-    const unreceived = await webhookBacklog(pool, webhook).catch(() => undefined);
+    const unreceived = await httpsBacklog(pool, https).catch(() => undefined);
     if (state && unreceived !== undefined) {
       const now = `${state.inbox}/${state.outbox}`;
-      quiet = state.missing === 0 && state.backlog === 0 && unreceived === 0 && now === previous ? quiet + 1 : 0;
+      quiet = state.missing === 0 && state.backlog === 0 && state.dueTimers === 0 && unreceived === 0 && now === previous ? quiet + 1 : 0;
       previous = now;
       if (quiet >= 2) return true;
       if (Date.now() - lastSaid > 5_000) {
-        say(`drain: ${state.missing} acknowledged events not in the inbox yet, outbox backlog ${state.backlog}, ${unreceived} messages not yet at the webhook`);
+        say(`drain: ${state.missing} acknowledged events not in the inbox yet, outbox backlog ${state.backlog}, ${state.dueTimers} deadlines due and not fired, `
+          + `${unreceived} messages not yet at the webhook or the feed's reader`);
         lastSaid = Date.now();
       }
     }
@@ -395,11 +445,21 @@ async function drain(hub: HubFleet, pool: Pool, accepted: Set<string>, webhook: 
   return false;
 }
 
-/** The webhook partner's messages in the outbox that its endpoint has not received yet. */
-async function webhookBacklog(pool: Pool, webhook: { receiver: WebhookReceiver; topic: string }): Promise<number> {
-  const { rows } = await pool.query<{ message_id: string }>('SELECT message_id FROM outbox WHERE topic = $1', [webhook.topic]);
-  const received = new Set(webhook.receiver.on(WEBHOOK_PATH).filter((d) => d.signatureOk).map((d) => d.id));
-  return rows.filter((r) => !received.has(r.message_id)).length;
+/** A partner connected over HTTPS: its outbound topic, and the message ids it has received so far. */
+interface HttpsPartner {
+  topic: string;
+  received: () => string[];
+}
+
+/** The HTTPS partners' messages in the outbox that they have not received yet. */
+async function httpsBacklog(pool: Pool, partners: HttpsPartner[]): Promise<number> {
+  let backlog = 0;
+  for (const partner of partners) {
+    const { rows } = await pool.query<{ message_id: string }>('SELECT message_id FROM outbox WHERE topic = $1', [partner.topic]);
+    const received = new Set(partner.received());
+    backlog += rows.filter((r) => !received.has(r.message_id)).length;
+  }
+  return backlog;
 }
 
 main().then((code) => process.exit(code), (error: unknown) => {

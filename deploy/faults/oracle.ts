@@ -8,18 +8,22 @@
  * round k carries every family's k-th event and the next round waits until the round is accepted.
  * The order is read from the inbox (acceptedBefore: its accepted_seq), which orders a family's
  * events as applied also when one transaction took events of several partitions, or when several
- * transactions ran at once (KAFKA_APPLY_TRANSACTIONS).
+ * transactions ran at once (KAFKA_APPLY_TRANSACTIONS). Deadlines are compared per family and kind
+ * (signalsByFamily): timer and family ids are each hub's own, the family's events are not.
  */
 import * as path from 'node:path';
 import { Kafka, Partitioners } from 'kafkajs';
 import { Client } from 'pg';
 import type { ChainEvent } from '../bench/chain-mix';
 import { hubEnv, HubSupervisor } from './hub-process';
-import { acceptedBefore, type InboxRow } from './verify';
+import { DUE_UNFIRED_TIMERS, readDeadlines } from './collect';
+import { acceptedBefore, signalsByFamily, type InboxRow } from './verify';
 
 export interface OracleResult {
   /** Per causing event id, the ids of the messages the undisturbed hub wrote for it. */
   expected: Map<string, Set<string>>;
+  /** What it signalled per family and deadline kind (signalsByFamily), once every deadline due had fired. */
+  signals: Map<string, Set<string>>;
   events: number;
 }
 
@@ -60,6 +64,14 @@ export async function runOracle(options: {
       }
       say(`oracle: round ${k + 1} of ${rounds.length} accepted (${ids.length} events)`);
     }
+    // Deadlines that fell due fire on the hub's next poll of its timers.
+    for (;;) {
+      const { rows: [{ n }] } = await db.query<{ n: number }>(DUE_UNFIRED_TIMERS);
+      if (n === 0) break;
+      if (Date.now() > options.until) throw new Error(`the oracle hub still had ${n} deadlines due and not fired when time ran out`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const signals = signalsByFamily(await readDeadlines(async (sql, params) => (await db.query(sql, params)).rows, prefix));
     // Outbox rows are written in the transaction that accepted their cause: all are there now.
     const { rows } = await db.query<{ message_id: string; causation: string | null }>(
       `SELECT message_id, convert_from(value, 'UTF8')::jsonb->>'causationid' AS causation FROM outbox WHERE topic LIKE $1`, [`${prefix}outbound.%`]);
@@ -69,7 +81,7 @@ export async function runOracle(options: {
       if (r.causation === null || r.causation.startsWith('timer:')) continue;
       expected.set(r.causation, (expected.get(r.causation) ?? new Set()).add(r.message_id));
     }
-    return { expected, events: options.events.length };
+    return { expected, signals, events: options.events.length };
   } finally {
     await producer.disconnect().catch(() => undefined);
     await db.end().catch(() => undefined);

@@ -1,4 +1,4 @@
-import { verify, type AcceptedEvent, type AuditRow, type Delivery, type InboxRow, type OutboxRow, type VerifyInput } from './verify';
+import { signalsByFamily, verify, type AcceptedEvent, type DeadlineRow, type AuditRow, type Delivery, type InboxRow, type OutboxRow, type VerifyInput } from './verify';
 
 const TOEGANG = 'urn:ketenhub:partner:toegang-almere';
 const VT = 'urn:ketenhub:partner:veilig-thuis-flevoland';
@@ -232,6 +232,113 @@ describe('the fault run verifier', () => {
       expect(counts(run)).toEqual({ ...zero, lost: 1 });
       expect(verify(run).webhook?.badSignatures).toBe(1);
       expect(verify(run).problems.map((p) => p.kind)).toEqual(['WEBHOOK_SIGNATURE', 'LOST_WEBHOOK']);
+    });
+  });
+
+  describe('with a partner connected by the feed (its outbound topic outbound.rvdk-flevoland)', () => {
+    const TOPIC = 'outbound.rvdk-flevoland';
+    const withFeed = (): VerifyInput => {
+      const run = cleanRun();
+      run.feed = { topic: TOPIC, arrivals: run.outbox.filter((m) => m.topic === TOPIC).map((m) => ({ messageId: m.messageId })) };
+      return run;
+    };
+
+    it('finds nothing wrong when its reader took each message once, in order', () => {
+      expect(counts(withFeed())).toEqual(zero);
+      expect(verify(withFeed()).feed).toEqual({ messages: 6, arrivals: 6 });
+    });
+
+    it('counts a message its reader never took as lost, one taken again as a duplicate, and a swapped pair as an order violation', () => {
+      const missing = withFeed();
+      missing.feed!.arrivals.splice(1, 1);
+      expect(counts(missing)).toEqual({ ...zero, lost: 1 });
+      expect(verify(missing).problems).toEqual([{ kind: 'LOST_FEED', detail: expect.stringContaining(`for ${TOPIC} never reached the partner's feed`) }]);
+
+      // A reader that did not pass its cursor on before the hub went away is given the page again.
+      const again = withFeed();
+      again.feed!.arrivals.push(...again.feed!.arrivals.slice(3));
+      expect(counts(again)).toEqual({ ...zero, duplicateDeliveries: 3 });
+
+      const swapped = withFeed();
+      const arrivals = swapped.feed!.arrivals;
+      [arrivals[3], arrivals[4]] = [arrivals[4], arrivals[3]];
+      expect(counts(swapped)).toEqual({ ...zero, orderViolations: 1 });
+      expect(verify(swapped).problems).toEqual([{ kind: 'ORDER_FEED', detail: expect.stringContaining('family family-2') }]);
+    });
+  });
+
+  describe('with deadlines', () => {
+    const DUE_BY = new Date('2026-12-01T12:00:00Z');
+    const EIGHTEEN = 'nl.ketenhub.hub.achttien-plus-overdracht.v1';
+    /** The clean run where family 1's handover deadline fell due and fired, signalled to two partners; family 2's lies ahead. */
+    const withDeadlines = (): VerifyInput => {
+      const run = cleanRun();
+      const rows: DeadlineRow[] = [
+        { timerId: '7', kind: 'ACHTTIEN_PLUS', familyKey: 'event-1-0', dueAt: new Date('2026-06-01T00:00:00Z'), warnedAt: null, firedAt: new Date('2026-12-01T11:00:00Z'), cancelledAt: null },
+        { timerId: '8', kind: 'ACHTTIEN_PLUS', familyKey: 'event-2-3', dueAt: new Date('2031-09-15T00:00:00Z'), warnedAt: null, firedAt: null, cancelledAt: null },
+      ];
+      const signals = ['toegang-almere', 'rvdk-flevoland'].map((recipient) => ({ timerId: '7', messageId: `timer-7->${recipient}`, type: EIGHTEEN, recipient }));
+      run.deadlines = { rows, signals, dueBy: DUE_BY };
+      return run;
+    };
+
+    it('finds nothing wrong when every deadline due has fired, and says how many', () => {
+      expect(counts(withDeadlines())).toEqual(zero);
+      expect(verify(withDeadlines()).deadlines).toEqual({ due: 1, fired: 1, signals: 2, unmarked: 0, oracleMissing: 0, oracleUnexpected: 0 });
+    });
+
+    it('counts a deadline that was due but never fired as lost; one cancelled or not yet due is not', () => {
+      const run = withDeadlines();
+      run.deadlines!.rows[0].firedAt = null;
+      run.deadlines!.signals = [];
+      expect(counts(run)).toEqual({ ...zero, lost: 1 });
+      expect(verify(run).problems).toEqual([{ kind: 'LOST_DEADLINE', detail: expect.stringContaining('deadline ACHTTIEN_PLUS (timer 7, family of event event-1-0) was due at 2026-06-01T00:00:00.000Z but never fired') }]);
+
+      const cancelled = withDeadlines();
+      cancelled.deadlines!.rows[0] = { ...cancelled.deadlines!.rows[0], firedAt: null, cancelledAt: new Date('2026-05-01T00:00:00Z') };
+      cancelled.deadlines!.signals = [];
+      expect(counts(cancelled)).toEqual(zero);
+    });
+
+    it('reports a signal for a deadline not marked as fired or announced', () => {
+      const run = withDeadlines();
+      run.deadlines!.signals.push({ timerId: '8', messageId: 'timer-8->toegang-almere', type: EIGHTEEN, recipient: 'toegang-almere' });
+      run.deadlines!.signals.push({ timerId: '8', messageId: 'timer-8-warn->toegang-almere', type: 'nl.ketenhub.hub.termijn-nadert.v1', recipient: 'toegang-almere' });
+      expect(verify(run).deadlines).toMatchObject({ signals: 4, unmarked: 2 });
+      expect(verify(run).problems.map((p) => p.detail)).toEqual([
+        expect.stringContaining('signals timer 8, which is not marked as fired'),
+        expect.stringContaining('signals timer 8, which is not marked as announced'),
+      ]);
+
+      const announced = withDeadlines();
+      announced.deadlines!.rows[1].warnedAt = new Date('2026-12-01T10:00:00Z');
+      announced.deadlines!.signals.push({ timerId: '8', messageId: 'timer-8-warn->toegang-almere', type: 'nl.ketenhub.hub.termijn-nadert.v1', recipient: 'toegang-almere' });
+      expect(verify(announced).deadlines?.unmarked).toBe(0);
+    });
+
+    it('with an undisturbed hub\'s signals, counts a kind of signal it sent that this hub did not as lost, and the reverse as unexpected', () => {
+      const agrees = withDeadlines();
+      agrees.deadlines!.oracle = signalsByFamily(agrees.deadlines!);
+      expect(counts(agrees)).toEqual(zero);
+      expect([...agrees.deadlines!.oracle.entries()]).toEqual([['event-1-0 ACHTTIEN_PLUS', new Set([EIGHTEEN])]]);
+
+      // The regisseur at the moment of firing may differ between the two hubs: recipients are not compared.
+      const elsewhere = withDeadlines();
+      elsewhere.deadlines!.oracle = signalsByFamily(elsewhere.deadlines!);
+      elsewhere.deadlines!.signals.pop();
+      expect(counts(elsewhere)).toEqual(zero);
+
+      // Marked as fired, but it signalled nothing.
+      const silent = withDeadlines();
+      silent.deadlines!.oracle = signalsByFamily(silent.deadlines!);
+      silent.deadlines!.signals = [];
+      expect(counts(silent)).toEqual({ ...zero, lost: 1 });
+      expect(verify(silent).problems).toEqual([{ kind: 'ORACLE_MISSING', detail: `deadline ACHTTIEN_PLUS of the family of event event-1-0: an undisturbed hub signalled it with ${EIGHTEEN}, this one did not` }]);
+
+      const more = withDeadlines();
+      more.deadlines!.oracle = new Map();
+      expect(counts(more)).toEqual(zero);
+      expect(verify(more).deadlines).toMatchObject({ oracleMissing: 0, oracleUnexpected: 1 });
     });
   });
 });

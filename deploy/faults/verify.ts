@@ -59,6 +59,54 @@ export interface AuditRow {
   messageId: string | null;
 }
 
+/** A deadline the hub kept (its timer table). */
+export interface DeadlineRow {
+  timerId: string;
+  kind: string;
+  /**
+   * The family, named by the smallest id among its accepted events: the same in two hubs given the
+   * same events, where family and timer ids are each hub's own.
+   */
+  familyKey: string;
+  dueAt: Date;
+  warnedAt: Date | null;
+  firedAt: Date | null;
+  cancelledAt: Date | null;
+}
+
+/** A message the hub wrote because a deadline was announced or fell due (its causation is `timer:<id>`). */
+export interface SignalRow {
+  timerId: string;
+  messageId: string;
+  type: string;
+  /** The partner it is for: the outbound topic's name without the prefix. */
+  recipient: string;
+}
+
+/** The type of the message that announces a deadline before it falls due; every other signal is its firing. */
+export const ANNOUNCEMENT_TYPE = 'nl.ketenhub.hub.termijn-nadert.v1';
+
+/**
+ * What was signalled per family and deadline kind: `${familyKey} ${kind}` to the set of message
+ * types (the announcement, the firing). Two hubs given the same events must give the same map.
+ * Not the recipients: a deadline goes to the family's regisseur at the moment it fires, and who
+ * that is depends on which of the family's events were applied by then, which differs between
+ * a hub under faults and one that is not (a handover deadline that is due at once fires after
+ * the family's first event in one and after its last in the other). Whether each signal reached
+ * its recipient and was audited once is checked with every other message.
+ */
+export function signalsByFamily(deadlines: { rows: DeadlineRow[]; signals: SignalRow[] }): Map<string, Set<string>> {
+  const timers = new Map(deadlines.rows.map((t) => [t.timerId, t]));
+  const out = new Map<string, Set<string>>();
+  for (const s of deadlines.signals) {
+    const timer = timers.get(s.timerId);
+    if (!timer) continue;
+    const key = `${timer.familyKey} ${timer.kind}`;
+    out.set(key, (out.get(key) ?? new Set()).add(s.type));
+  }
+  return out;
+}
+
 export interface VerifyInput {
   accepted: AcceptedEvent[];
   inbox: InboxRow[];
@@ -77,6 +125,17 @@ export interface VerifyInput {
    * endpoint received, in arrival order (the webhook-id header is the message id).
    */
   webhook?: { topic: string; arrivals: WebhookArrival[] };
+  /**
+   * A partner connected by the cursor feed: the outbound topic the hub fills for it, and every
+   * event its reader took from GET /feed, in the order read (the CloudEvent id is the message id).
+   */
+  feed?: { topic: string; arrivals: Array<{ messageId: string }> };
+  /**
+   * The hub's deadlines and the messages it signalled them by; every deadline due by `dueBy` (when
+   * the drain ended) must have fired. `oracle`: signalsByFamily of an undisturbed hub given the
+   * same events.
+   */
+  deadlines?: { rows: DeadlineRow[]; signals: SignalRow[]; dueBy: Date; oracle?: Map<string, Set<string>> };
 }
 
 export interface WebhookArrival {
@@ -85,7 +144,7 @@ export interface WebhookArrival {
 }
 
 export type ProblemKind = 'LOST_EVENT' | 'LOST_MESSAGE' | 'AUDIT_MISMATCH' | 'AUDIT_CHAIN' | 'ORDER_DELIVERY' | 'ORDER_ACCEPTANCE' | 'ORACLE_MISSING' | 'ORACLE_UNEXPECTED'
-  | 'LOST_WEBHOOK' | 'ORDER_WEBHOOK' | 'WEBHOOK_SIGNATURE';
+  | 'LOST_WEBHOOK' | 'ORDER_WEBHOOK' | 'WEBHOOK_SIGNATURE' | 'LOST_FEED' | 'ORDER_FEED' | 'LOST_DEADLINE' | 'DEADLINE_STATE';
 
 export interface Problem {
   kind: ProblemKind;
@@ -107,6 +166,16 @@ export interface Verdict {
   oracle?: { events: number; missing: number; unexpected: number };
   /** With a webhook partner: its messages, the requests that reached it, and those whose signature did not check. */
   webhook?: { messages: number; arrivals: number; badSignatures: number };
+  /** With a feed partner: its messages, and the events its reader took (repeats included). */
+  feed?: { messages: number; arrivals: number };
+  /**
+   * With deadlines: how many were due and fired, how many messages signalled them, how many
+   * signals were sent for a deadline the hub did not mark as announced or fired (a broken
+   * transaction: it would be signalled again), and, given an undisturbed hub's signals, those it
+   * sent that this one did not (by family, kind and message type; counted as lost too) and those
+   * this one sent that it did not.
+   */
+  deadlines?: { due: number; fired: number; signals: number; unmarked: number; oracleMissing: number; oracleUnexpected: number };
   /** The first `maxProblems` problems, in the order the checks found them. */
   problems: Problem[];
 }
@@ -119,16 +188,26 @@ export function verify(input: VerifyInput, maxProblems = 20): Verdict {
     if (problems.length < maxProblems) problems.push({ kind, detail });
   };
   const oracle = input.oracle ? compareWithOracle(input, input.oracle, report) : undefined;
-  const webhook = input.webhook ? webhookCheck(input.outbox, input.webhook, report) : undefined;
-  const lost = lostEvents(input, report) + lostMessages(input, report) + (oracle?.missing ?? 0) + (webhook?.lost ?? 0);
-  const duplicateDeliveries = duplicates(input.deliveries) + (webhook?.repeats ?? 0);
+  const webhook = input.webhook ? httpsPartnerCheck(input.outbox, input.webhook, 'webhook', report) : undefined;
+  const feed = input.feed ? httpsPartnerCheck(input.outbox, { topic: input.feed.topic, arrivals: input.feed.arrivals.map((a) => ({ ...a, signatureOk: true })) }, 'feed', report) : undefined;
+  const deadlines = input.deadlines ? deadlineCheck(input.deadlines, report) : undefined;
+  const lost = lostEvents(input, report) + lostMessages(input, report) + (oracle?.missing ?? 0) + (webhook?.lost ?? 0) + (feed?.lost ?? 0)
+    + (deadlines ? deadlines.lost + deadlines.oracleMissing : 0);
+  const duplicateDeliveries = duplicates(input.deliveries) + (webhook?.repeats ?? 0) + (feed?.repeats ?? 0);
   const auditMismatches = auditCheck(input, report);
-  const orderViolations = deliveryOrder(input, report) + acceptanceOrder(input, report) + (webhook?.orderViolations ?? 0);
+  const orderViolations = deliveryOrder(input, report) + acceptanceOrder(input, report) + (webhook?.orderViolations ?? 0) + (feed?.orderViolations ?? 0);
   return {
     accepted: input.accepted.length, lost, duplicateDeliveries, auditMismatches, orderViolations,
     deliveries: input.deliveries.length, messages: input.outbox.length,
     disclosures: input.outbox.filter((m) => m.familyId !== null).length, ...(oracle ? { oracle } : {}),
-    ...(webhook && input.webhook ? { webhook: { messages: webhook.messages, arrivals: input.webhook.arrivals.length, badSignatures: webhook.badSignatures } } : {}), problems,
+    ...(webhook && input.webhook ? { webhook: { messages: webhook.messages, arrivals: input.webhook.arrivals.length, badSignatures: webhook.badSignatures } } : {}),
+    ...(feed && input.feed ? { feed: { messages: feed.messages, arrivals: input.feed.arrivals.length } } : {}),
+    ...(deadlines ? {
+      deadlines: {
+        due: deadlines.due, fired: deadlines.fired, signals: deadlines.signals, unmarked: deadlines.unmarked,
+        oracleMissing: deadlines.oracleMissing, oracleUnexpected: deadlines.oracleUnexpected,
+      },
+    } : {}), problems,
   };
 }
 
@@ -178,6 +257,59 @@ function compareWithOracle(input: VerifyInput, oracle: Map<string, Set<string>>,
   return { events, missing, unexpected };
 }
 
+/**
+ * Deadlines: every one due by the end of the drain and not cancelled must have fired (else lost);
+ * a signal must belong to a deadline marked as announced (termijn-nadert) or fired in the same
+ * transaction (else the deadline would be signalled again); and, given an undisturbed hub's
+ * signals, per family and kind the same kinds of message must have been sent (signalsByFamily).
+ */
+function deadlineCheck(input: NonNullable<VerifyInput['deadlines']>, report: (kind: ProblemKind, detail: string) => void):
+  { due: number; fired: number; signals: number; unmarked: number; lost: number; oracleMissing: number; oracleUnexpected: number } {
+  const timers = new Map(input.rows.map((t) => [t.timerId, t]));
+  let due = 0;
+  let fired = 0;
+  let lost = 0;
+  for (const t of input.rows) {
+    if (t.cancelledAt !== null || t.dueAt > input.dueBy) continue;
+    due++;
+    if (t.firedAt !== null) {
+      fired++;
+      continue;
+    }
+    lost++;
+    report('LOST_DEADLINE', `deadline ${t.kind} (timer ${t.timerId}, family of event ${t.familyKey}) was due at ${t.dueAt.toISOString()} but never fired`);
+  }
+  let unmarked = 0;
+  for (const s of input.signals) {
+    const timer = timers.get(s.timerId);
+    const announcement = s.type === ANNOUNCEMENT_TYPE;
+    if (timer && (announcement ? timer.warnedAt : timer.firedAt) !== null) continue;
+    unmarked++;
+    report('DEADLINE_STATE', `message ${s.messageId} (${s.type} to ${s.recipient}) signals timer ${s.timerId}, which is ${timer ? `not marked as ${announcement ? 'announced' : 'fired'}` : 'not in the timer table'}`);
+  }
+  let oracleMissing = 0;
+  let oracleUnexpected = 0;
+  if (input.oracle) {
+    const got = signalsByFamily(input);
+    for (const key of new Set([...input.oracle.keys(), ...got.keys()])) {
+      const expected = input.oracle.get(key) ?? new Set<string>();
+      const actual = got.get(key) ?? new Set<string>();
+      const [familyKey, kind] = key.split(' ');
+      for (const m of expected) {
+        if (actual.has(m)) continue;
+        oracleMissing++;
+        report('ORACLE_MISSING', `deadline ${kind} of the family of event ${familyKey}: an undisturbed hub signalled it with ${m}, this one did not`);
+      }
+      for (const m of actual) {
+        if (expected.has(m)) continue;
+        oracleUnexpected++;
+        report('ORACLE_UNEXPECTED', `deadline ${kind} of the family of event ${familyKey}: this hub signalled it with ${m}, an undisturbed one did not`);
+      }
+    }
+  }
+  return { due, fired, signals: input.signals.length, unmarked, lost, oracleMissing, oracleUnexpected };
+}
+
 /** Every message the hub wrote to its outbox must have arrived, at least once, on its topic. */
 function lostMessages(input: VerifyInput, report: (kind: ProblemKind, detail: string) => void): number {
   const arrived = new Set(input.deliveries.map((d) => `${d.topic}\u0000${d.messageId}`));
@@ -191,24 +323,25 @@ function lostMessages(input: VerifyInput, report: (kind: ProblemKind, detail: st
 }
 
 /**
- * The webhook partner's side of its outbound topic: every message the outbox wrote to that topic
- * must have reached its endpoint at least once with a signature that checks (else lost); later
- * copies are repeats (at least once, counted); per family the first copies must arrive in outbox
- * seq order (the dispatcher never lets a later message overtake one it is still retrying); a
- * request whose signature does not check is a problem of its own.
+ * An HTTPS partner's side of its outbound topic, by webhook or by feed: every message the outbox
+ * wrote to that topic must have reached the partner at least once (with a signature that checks,
+ * for a webhook), else it is lost; later copies are repeats (at least once, counted); per family
+ * the first copies must arrive in outbox seq order (the dispatcher never lets a later message
+ * overtake one it is still retrying; the feed gives a partner's messages in its delivery order); a
+ * webhook request whose signature does not check is a problem of its own.
  */
-function webhookCheck(outboxRows: OutboxRow[], webhook: { topic: string; arrivals: WebhookArrival[] }, report: (kind: ProblemKind, detail: string) => void):
+function httpsPartnerCheck(outboxRows: OutboxRow[], partner: { topic: string; arrivals: WebhookArrival[] }, way: 'webhook' | 'feed', report: (kind: ProblemKind, detail: string) => void):
   { messages: number; lost: number; repeats: number; orderViolations: number; badSignatures: number } {
-  const outbox = new Map(outboxRows.filter((m) => m.topic === webhook.topic).map((m) => [m.messageId, m]));
+  const outbox = new Map(outboxRows.filter((m) => m.topic === partner.topic).map((m) => [m.messageId, m]));
   const arrived = new Set<string>();
   const highest = new Map<string, OutboxRow>();
   let repeats = 0;
   let orderViolations = 0;
   let badSignatures = 0;
-  for (const a of webhook.arrivals) {
+  for (const a of partner.arrivals) {
     if (!a.signatureOk) {
       badSignatures++;
-      report('WEBHOOK_SIGNATURE', `a request for message ${a.messageId} reached the webhook of ${webhook.topic} with a signature that does not check`);
+      report('WEBHOOK_SIGNATURE', `a request for message ${a.messageId} reached the webhook of ${partner.topic} with a signature that does not check`);
       continue;
     }
     if (arrived.has(a.messageId)) {
@@ -221,7 +354,8 @@ function webhookCheck(outboxRows: OutboxRow[], webhook: { topic: string; arrival
     const before = highest.get(message.familyId);
     if (before && message.seq < before.seq) {
       orderViolations++;
-      report('ORDER_WEBHOOK', `family ${message.familyId}: message ${message.messageId} (seq ${message.seq}) reached the webhook of ${webhook.topic} after ${before.messageId} (seq ${before.seq})`);
+      report(way === 'webhook' ? 'ORDER_WEBHOOK' : 'ORDER_FEED',
+        `family ${message.familyId}: message ${message.messageId} (seq ${message.seq}) reached the ${way} of ${partner.topic} after ${before.messageId} (seq ${before.seq})`);
     } else {
       highest.set(message.familyId, message);
     }
@@ -230,7 +364,8 @@ function webhookCheck(outboxRows: OutboxRow[], webhook: { topic: string; arrival
   for (const m of outbox.values()) {
     if (arrived.has(m.messageId)) continue;
     lost++;
-    report('LOST_WEBHOOK', `outbox message ${m.messageId} (seq ${m.seq}${m.familyId ? `, family ${m.familyId}` : ''}) for ${webhook.topic} never reached the partner's webhook`);
+    report(way === 'webhook' ? 'LOST_WEBHOOK' : 'LOST_FEED',
+      `outbox message ${m.messageId} (seq ${m.seq}${m.familyId ? `, family ${m.familyId}` : ''}) for ${partner.topic} never reached the partner's ${way}`);
   }
   return { messages: outbox.size, lost, repeats, orderViolations, badSignatures };
 }
