@@ -8,6 +8,9 @@ const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 
 module.exports = {
   testTimeout: 120000,
+  // One temp folder per run (TMPDIR), removed at its end: tests leave nothing behind in /tmp.
+  globalSetup: '<rootDir>/test/scratch-setup.ts',
+  globalTeardown: '<rootDir>/test/scratch-teardown.ts',
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
   projects: [
     {
