@@ -20,13 +20,16 @@ export interface Scenario {
 
 /**
  * A hub process of its own (own database, own topic prefix) on the suite's real Kafka and
- * PostgreSQL, with simulated Kafka partners and a reader on the dead-letter topic.
+ * PostgreSQL, with simulated Kafka partners and a reader on the dead-letter topic. `hubDatabaseUrl`
+ * gives the hub another way to its database than the test's own (through a TcpProxy, say).
  */
-export async function openScenario(partnerIds: string[], env: Record<string, string> = {}, keys: TestKeys = testKeys()): Promise<Scenario> {
+export async function openScenario(
+  partnerIds: string[], env: Record<string, string> = {}, keys: TestKeys = testKeys(), hubDatabaseUrl: (url: string) => string = (url) => url,
+): Promise<Scenario> {
   const kafka = testKafka();
   const prefix = uniquePrefix();
   const databaseUrl = await createTestDatabase();
-  const hub = await startHubProcess({ databaseUrl, topicPrefix: prefix, env, keys });
+  const hub = await startHubProcess({ databaseUrl: hubDatabaseUrl(databaseUrl), topicPrefix: prefix, env, keys });
   const db = await new DataSource({ type: 'postgres', url: databaseUrl }).initialize();
   const partners = new Map<string, KafkaPartner>();
   for (const id of partnerIds) partners.set(id, await KafkaPartner.connect(kafka, id, prefix));
