@@ -11,3 +11,4 @@ export * from './consent.store';
 export * from './delivery.store';
 export * from './sql';
 export * from './pg-values';
+export * from './unavailable';

@@ -12,6 +12,7 @@ import type { Region } from '@ketenhub/routing';
 import { Allow, AuthGuard, auditRefusal, problem, type AuthenticatedRequest } from '../auth/auth.guard';
 import type { Requester } from '../auth/requester';
 import { MetricsService } from '../operations/metrics.service';
+import { RETRY_AFTER_SECONDS } from '../operations/problem.filter';
 import { DATA_SOURCE, HUB_CONFIG, REGION } from '../tokens';
 import { DeliveryBridge, isHttpsPartner } from './delivery.bridge';
 import { HttpIngress } from './http-ingress';
@@ -71,7 +72,7 @@ export class GatewayController {
       // The broker (or the database's duplicate check) did not answer: nothing was accepted, and
       // the partner sends the same event again; if it did arrive after all, the repeat is dropped.
       this.logger.warn({ partner: partner.id, err: error instanceof Error ? error.message : String(error) }, 'event not accepted over HTTPS: the bus or database is unavailable');
-      res.setHeader('Retry-After', '5');
+      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
       throw problem(503, 'TIJDELIJK_NIET_BESCHIKBAAR', 'the hub could not store the event durably just now; nothing was accepted: send the same event again',
         { reason: 'TIJDELIJK_NIET_BESCHIKBAAR' });
     }
@@ -99,6 +100,7 @@ export class GatewayController {
   @ApiQuery({ name: 'limit', required: false, description: `At most this many messages (1–${FEED_PAGE_MAX}, default 100).` })
   @ApiQuery({ name: 'wait', required: false, description: 'Seconds to wait for a message when there is none yet (long polling).' })
   @ApiOkResponse({ description: '{ events: CloudEvent[], cursor }: pass cursor as `after` next time.' })
+  @ApiServiceUnavailableResponse({ description: 'TIJDELIJK_NIET_BESCHIKBAAR: the hub cannot reach its database just now; read again with the same cursor after Retry-After seconds.' })
   async feed(@Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response, @Query('after') after?: string, @Query('limit') limit?: string, @Query('wait') wait?: string) {
     const partner = this.partnerOf(req.requester);
     if (!isHttpsPartner(partner)) {

@@ -1,8 +1,11 @@
 import { Catch, HttpException, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
+import { isDatabaseUnavailable } from '@ketenhub/persistence';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+/** Seconds a client is asked to wait before trying again after a 503. */
+export const RETRY_AFTER_SECONDS = 5;
 
 export interface ProblemBody {
   type: string;
@@ -38,11 +41,25 @@ export function toProblem(exception: unknown): ProblemBody {
     }
     return { type: 'about:blank', title: HttpStatus[status] ?? 'BAD_REQUEST', status, detail: String(parserError.message ?? parserError.type) };
   }
+  if (isDatabaseUnavailable(exception)) {
+    return {
+      type: 'https://ketenhub.nl/problems/tijdelijk_niet_beschikbaar', title: 'TIJDELIJK_NIET_BESCHIKBAAR', status: 503, reason: 'TIJDELIJK_NIET_BESCHIKBAAR',
+      detail: `the hub cannot reach its database just now; nothing was changed: ask again after ${RETRY_AFTER_SECONDS} seconds`,
+    };
+  }
   return { type: 'about:blank', title: 'INTERNAL_SERVER_ERROR', status: 500, detail: 'the hub could not handle this request; it is logged' };
 }
 
+/** Sends the problem; a 503 says when to try again (Retry-After), unless the handler said so already. */
 export function sendProblem(response: Response, problem: ProblemBody): void {
+  if (problem.status === 503 && !response.getHeader('Retry-After')) response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
   response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+}
+
+/** A 503 is the database or the bus being away, which the hub recovers from: a warning, not an error. */
+function logProblem(logger: Logger, problem: ProblemBody, error: unknown): void {
+  if (problem.status === 503) logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'request answered 503: a service the hub needs is unavailable');
+  else if (problem.status >= 500) logger.error({ err: error }, 'request failed');
 }
 
 /** Nest's side: exceptions thrown by guards and handlers. */
@@ -53,7 +70,7 @@ export class ProblemFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const problem = toProblem(exception);
-    if (problem.status >= 500) this.logger.error({ err: exception }, 'request failed');
+    logProblem(this.logger, problem, exception);
     if (response.headersSent) return;
     sendProblem(response, problem);
   }
@@ -64,7 +81,7 @@ export function problemErrorHandler(logger: Logger) {
   return (error: unknown, _request: Request, response: Response, next: NextFunction): void => {
     if (response.headersSent) return next(error);
     const problem = toProblem(error);
-    if (problem.status >= 500) logger.error({ err: error }, 'request failed');
+    logProblem(logger, problem, error);
     sendProblem(response, problem);
   };
 }
