@@ -327,6 +327,9 @@ interface FaultContext {
   unrecovered: string[];
 }
 
+/** The longest the webhook endpoint stays down waiting for a request to refuse. */
+const WEBHOOK_OUTAGE_MAX_MS = 40_000;
+
 /** How long the hub may take to resume after an outage before that counts as not recovering. */
 const RECOVERY_MS = 120_000;
 
@@ -338,16 +341,21 @@ async function inject(fault: Fault, c: FaultContext): Promise<void> {
     say(`SIGKILLed ${target.name} (${wasReady}); its run ${target.runs} starting (${c.elapsed()})`);
     return;
   }
+  // The outages are meant for a running hub: one that is booting would just wait for the service.
+  await c.hub.waitReady(60_000).catch((error: unknown) => say(`before the ${fault.kind} outage: ${error instanceof Error ? error.message : String(error)}`));
   if (fault.kind === 'webhook') {
+    const refusedBefore = c.receiver.refused.length;
     c.receiver.down(WEBHOOK_PATH);
     say(`the webhook endpoint of ${WEBHOOK_PARTNER} answers 503 for ${(fault.downMs / 1000).toFixed(1)} s (${c.elapsed()})`);
     await sleep(fault.downMs);
+    // Right after a kill the consumer group rebalances and nothing may come for a while: an outage
+    // no request met tested nothing, so it lasts until one did (or WEBHOOK_OUTAGE_MAX_MS).
+    const until = Date.now() + WEBHOOK_OUTAGE_MAX_MS - fault.downMs;
+    while (c.receiver.refused.length === refusedBefore && Date.now() < until) await sleep(250);
     c.receiver.up(WEBHOOK_PATH);
-    say(`the webhook endpoint is back after ${c.receiver.refused.length} requests refused (${c.elapsed()})`);
+    say(`the webhook endpoint is back after ${c.receiver.refused.length - refusedBefore} requests refused (${c.elapsed()})`);
     return;
   }
-  // The outages are meant for a running hub: one that is booting would just wait for the service.
-  await c.hub.waitReady(60_000).catch((error: unknown) => say(`before the ${fault.kind} outage: ${error instanceof Error ? error.message : String(error)}`));
   const runBefore = c.hub.runs;
   if (fault.kind === 'broker') {
     await c.services.kafka.stop();
