@@ -5,11 +5,11 @@
  *   1. a Kafka broker and a PostgreSQL of its own, with data kept across restarts, in a temp folder;
  *   2. the hub as its own process (Flevoland region, with toegang-almere connected through the HTTPS
  *      door: it posts its events to POST /events and receives by webhook at an endpoint of this
- *      run's; and toegang-dronten receiving by the cursor feed, read by this run), or `--hubs` of them sharing the database and the consumer group as a scaled-out
- *      deployment runs, and the chain mix produced to the other partners' inbound topics at a
- *      steady rate (every fourth family's child turns eighteen within a month, so its handover
- *      deadline falls due and fires during the run); an event counts once its produce was
- *      acknowledged (the door's 202 for posts);
+ *      run's; and toegang-dronten receiving by the cursor feed, read by this run), or `--hubs` of
+ *      them sharing the database and the consumer group as a scaled-out deployment runs, and the
+ *      chain mix produced to the other partners' inbound topics at a steady rate (every fourth
+ *      family's child turns eighteen within a month, so its handover deadline falls due and fires
+ *      during the run); an event counts once its produce was acknowledged (the door's 202 for posts);
  *   3. meanwhile, at random moments: a hub (picked at random) SIGKILLed and started again `--kills`
  *      times, the broker stopped and started again once, PostgreSQL stopped and started again once,
  *      the webhook endpoint answering 503 for a while once, each while the hubs run (they must

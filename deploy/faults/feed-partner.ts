@@ -5,6 +5,7 @@
  * hub goes away mid-read, or answers anything but 200, it waits and reads again, from the last
  * cursor it passed on, at whichever hub is ready then: what the hub gives again is a repeat.
  */
+import { HubClient } from '../../apps/hub/src/conformance/hub.client';
 import { partnerAccessToken } from '../local/https-partner';
 
 const WAIT_SECONDS = 2;
@@ -41,20 +42,16 @@ export class FeedPartner {
       try {
         const url = await this.hubUrl();
         this.token ??= await partnerAccessToken(url, this.partnerId, this.partnerKey);
-        const query = new URLSearchParams({ wait: String(WAIT_SECONDS), ...(this.cursor === undefined ? {} : { after: this.cursor }) });
-        const answer = await fetch(`${url}/feed?${query}`, {
-          headers: { authorization: `Bearer ${this.token}` },
-          signal: AbortSignal.any([this.stopped.signal, AbortSignal.timeout((WAIT_SECONDS + 30) * 1000)]),
-        });
+        const answer = await new HubClient(url).feed(this.token, this.cursor, WAIT_SECONDS, this.stopped.signal);
         if (answer.status === 200) {
-          const page = (await answer.json()) as { events: Array<{ id: string }>; cursor: string };
+          const page = answer.body as { events: Array<{ id: string }>; cursor: string };
           for (const event of page.events) this.taken.push(event.id);
           this.cursor = page.cursor;
           continue;
         }
         if (answer.status === 401) this.token = undefined;
         this.failedReads++;
-        this.lastProblem = `GET /feed answered ${answer.status}: ${(await answer.text().catch(() => '')).slice(0, 200)}`;
+        this.lastProblem = `GET /feed answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 200)}`;
       } catch (error) {
         if (this.stopped.signal.aborted) return;
         this.failedReads++;

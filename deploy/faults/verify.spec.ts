@@ -47,6 +47,9 @@ function cleanRun(): VerifyInput {
   return { accepted, inbox, outbox, deliveries, audit, chain: { ok: true } };
 }
 
+/** An HTTPS partner that received each of its topic's messages once, in outbox order. */
+const everyMessageOnce = (run: VerifyInput, topic: string) => run.outbox.filter((m) => m.topic === topic).map((m) => ({ messageId: m.messageId }));
+
 const counts = (input: VerifyInput) => {
   const { lost, duplicateDeliveries, auditMismatches, orderViolations } = verify(input);
   return { lost, duplicateDeliveries, auditMismatches, orderViolations };
@@ -198,7 +201,7 @@ describe('the fault run verifier', () => {
     /** The clean run with every message of the topic reaching the webhook once, in seq order. */
     const withWebhook = (): VerifyInput => {
       const run = cleanRun();
-      run.webhook = { topic: TOPIC, arrivals: run.outbox.filter((m) => m.topic === TOPIC).map((m) => ({ messageId: m.messageId, signatureOk: true })) };
+      run.webhook = { topic: TOPIC, arrivals: everyMessageOnce(run, TOPIC).map((a) => ({ ...a, signatureOk: true })) };
       return run;
     };
 
@@ -239,7 +242,7 @@ describe('the fault run verifier', () => {
     const TOPIC = 'outbound.rvdk-flevoland';
     const withFeed = (): VerifyInput => {
       const run = cleanRun();
-      run.feed = { topic: TOPIC, arrivals: run.outbox.filter((m) => m.topic === TOPIC).map((m) => ({ messageId: m.messageId })) };
+      run.feed = { topic: TOPIC, arrivals: everyMessageOnce(run, TOPIC) };
       return run;
     };
 
