@@ -3,6 +3,7 @@ import { parseHostPort, TcpProxy } from './tcp-proxy';
 
 /** Kafka API keys whose answers name brokers by host and port: Metadata, FindCoordinator, DescribeCluster. */
 const ANSWERS_WITH_ADDRESSES = new Set([3, 10, 60]);
+const PRODUCE = 0;
 
 /**
  * A TcpProxy for the suite's real Kafka broker. Every byte goes through unchanged, except one
@@ -14,6 +15,12 @@ const ANSWERS_WITH_ADDRESSES = new Set([3, 10, 60]);
 export class KafkaProxy extends TcpProxy {
   /** How many broker addresses in answers now point at the proxy: 0 means the client could bypass it. */
   rewritten = 0;
+  /**
+   * Holds every request of a connection that has produced (API key 0) this long before the broker
+   * sees it, in order: a slow way to the broker for producers only (the hub's outbox relay), while
+   * its consumers fetch at full speed.
+   */
+  produceDelayMs = 0;
 
   /** A proxy for one broker given as host:port (the suite's KAFKA_BROKERS when it names one broker). */
   static async start(broker: string): Promise<KafkaProxy> {
@@ -26,9 +33,13 @@ export class KafkaProxy extends TcpProxy {
   protected override pipe(client: net.Socket, broker: net.Socket): void {
     // Which API each request (by correlation id) called, so only answers that name brokers are touched.
     const apiOf = new Map<number, number>();
+    let produces = false;
     client.on('data', frames((frame) => {
       if (frame.length >= 12) apiOf.set(frame.readInt32BE(8), frame.readInt16BE(4));
-      broker.write(frame);
+      produces ||= frame.length >= 12 && frame.readInt16BE(4) === PRODUCE;
+      // Timers of equal delay fire in the order they were set: the frames keep their order.
+      if (produces && this.produceDelayMs > 0) setTimeout(() => broker.write(frame), this.produceDelayMs);
+      else broker.write(frame);
     }));
     broker.on('data', frames((frame) => {
       const correlationId = frame.readInt32BE(4);

@@ -11,9 +11,13 @@ describe('WakeableSleep', () => {
     await expect(woken).resolves.toBeUndefined();
   });
 
-  it('ignores a wake with nobody asleep', async () => {
+  it('keeps a wake that came while nobody was asleep for the next sleep, once', async () => {
     const pause = new WakeableSleep();
     pause.wake();
+    pause.wake();
+    const woken = pause.sleep(60_000);
+    await expect(Promise.race([woken.then(() => 'woken'), new Promise((r) => setTimeout(() => r('slept'), 1_000))])).resolves.toBe('woken');
+    // Both wakes came before the sleep they cut short: the one after it sleeps again.
     const started = Date.now();
     await pause.sleep(30);
     expect(Date.now() - started).toBeGreaterThanOrEqual(25);

@@ -1,12 +1,19 @@
 /**
  * A polling loop's pause that new work can cut short: `sleep(ms)` resolves after ms, or at once
- * when `wake()` is called (new outbox rows, a resend, shutdown). A wake with nobody asleep is
- * a no-op: the loop looks again at its next turn anyway.
+ * when `wake()` is called (new outbox rows, a resend, shutdown). A wake while nobody is asleep is
+ * kept for the next `sleep`, which then returns at once: the loop was busy when the work arrived,
+ * and may have looked before that work was committed. Without that, such work waited a whole
+ * `ms` (the outbox relay: RELAY_IDLE_MS) for a poll.
  */
 export class WakeableSleep {
   private wakeUp?: () => void;
+  private woken = false;
 
   sleep(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       const self = this;
@@ -20,6 +27,7 @@ export class WakeableSleep {
   }
 
   wake(): void {
-    this.wakeUp?.();
+    if (this.wakeUp) this.wakeUp();
+    else this.woken = true;
   }
 }

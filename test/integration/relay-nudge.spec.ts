@@ -1,0 +1,52 @@
+/**
+ * The outbox relay publishes what each group of events wrote when that group commits, not at its
+ * next idle poll (here once a minute: RELAY_IDLE_MS=60000). The hub's producers reach the broker
+ * through a proxy that holds their requests, so every send of the relay takes a while, and groups
+ * commit while it is sending: their nudge comes while the relay is busy, and must cut its next
+ * sleep short instead of being lost.
+ */
+import { PUBLISHED_UP_TO } from '@ketenhub/persistence';
+import { hulpvraag, makeBsn, toestemming } from '../support/factories';
+import { KafkaProxy } from '../support/kafka-proxy';
+import { pollUntil } from '../support/poll';
+import { openScenario, type Scenario } from '../support/scenario';
+
+describe('the outbox relay', () => {
+  let proxy: KafkaProxy;
+  let scenario: Scenario;
+
+  beforeAll(async () => {
+    const broker = process.env.KAFKA_BROKERS;
+    if (!broker) throw new Error('KAFKA_BROKERS is not set: run the integration tier through jest (global-setup starts Kafka)');
+    proxy = await KafkaProxy.start(broker);
+    scenario = await openScenario(['toegang-almere'], { RELAY_IDLE_MS: '60000', KAFKA_BROKERS: proxy.address });
+    proxy.produceDelayMs = 600;
+  });
+  afterAll(async () => {
+    await scenario?.close();
+    await proxy?.stop();
+  });
+
+  it('publishes every group as it commits, also one that committed while the relay was sending, without waiting for its idle poll', async () => {
+    const partner = scenario.partner('toegang-almere');
+    // In the demo region a request for help goes to Veilig Thuis on the family's consent.
+    const waves = Array.from({ length: 2 }, () => Array.from({ length: 5 }, () => makeBsn()).flatMap((child) => [toestemming('toegang-almere', [child]), hulpvraag('toegang-almere', [child])]));
+    const ids = waves.flat().map((e) => e.id as string);
+    // The second wave commits while the relay is still sending the first (600 ms), and is the last:
+    // no later nudge would cover for one that was lost.
+    await partner.sendAll(waves[0]);
+    await new Promise((r) => setTimeout(r, 150));
+    await partner.sendAll(waves[1]);
+    await pollUntil('every event accepted', async () => {
+      const [{ n }] = await scenario.db.query('SELECT count(*)::int AS n FROM inbox WHERE event_id = ANY($1)', [ids]);
+      return n === ids.length ? true : undefined;
+    });
+    const [{ written }] = await scenario.db.query('SELECT count(*)::int AS written FROM outbox');
+    expect(written).toBeGreaterThanOrEqual(ids.length / 2);
+    // Well within the minute an idle poll would take.
+    await pollUntil('the outbox published to the end', async () => {
+      const [{ unpublished }] = await scenario.db.query(`SELECT count(*)::int AS unpublished FROM outbox WHERE seq > ${PUBLISHED_UP_TO}`);
+      return unpublished === 0 ? true : undefined;
+    }, 10_000);
+  });
+});
