@@ -1,5 +1,6 @@
 import type * as net from 'node:net';
 import { parseHostPort, TcpProxy } from './tcp-proxy';
+import { suiteBrokers } from './test-env';
 
 /** Kafka API keys whose answers name brokers by host and port: Metadata, FindCoordinator, DescribeCluster. */
 const ANSWERS_WITH_ADDRESSES = new Set([3, 10, 60]);
@@ -22,8 +23,8 @@ export class KafkaProxy extends TcpProxy {
    */
   produceDelayMs = 0;
 
-  /** A proxy for one broker given as host:port (the suite's KAFKA_BROKERS when it names one broker). */
-  static async start(broker: string): Promise<KafkaProxy> {
+  /** A proxy for one broker given as host:port (by default the suite's, when KAFKA_BROKERS names one). */
+  static async start(broker: string = suiteBrokers()): Promise<KafkaProxy> {
     const { host, port } = parseHostPort(broker);
     const proxy = new KafkaProxy(host, port);
     await proxy.listen();

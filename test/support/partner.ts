@@ -1,5 +1,6 @@
 import { Kafka, logLevel, Partitioners, type Consumer, type IHeaders, type Producer } from 'kafkajs';
 import { pollUntil } from './poll';
+import { suiteBrokers } from './test-env';
 
 export interface Received {
   topic: string;
@@ -89,7 +90,5 @@ export class KafkaPartner {
 }
 
 export function testKafka(): Kafka {
-  const brokers = process.env.KAFKA_BROKERS;
-  if (!brokers) throw new Error('KAFKA_BROKERS is not set: run the integration tier through jest (global-setup starts Kafka)');
-  return new Kafka({ clientId: 'ketenhub-test', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  return new Kafka({ clientId: 'ketenhub-test', brokers: suiteBrokers().split(','), logLevel: logLevel.NOTHING });
 }

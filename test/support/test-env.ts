@@ -23,6 +23,13 @@ export async function createTestDatabase(): Promise<string> {
   return url.toString();
 }
 
+/** The suite's real Kafka broker(s), as global-setup started them. */
+export function suiteBrokers(): string {
+  const brokers = process.env.KAFKA_BROKERS;
+  if (!brokers) throw new Error('KAFKA_BROKERS is not set: run the integration tier through jest (global-setup starts Kafka)');
+  return brokers;
+}
+
 export function uniquePrefix(): string {
   return `t${randomUUID().replace(/-/g, '').slice(0, 10)}.`;
 }
