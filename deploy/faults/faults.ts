@@ -200,8 +200,10 @@ async function main(): Promise<number> {
     if (opts.hubs > 1) say(`consumer group: ${await groupShares(client, `${prefix}ketenhub-hub`)}`);
     const mix = interleavedMix(opts.families, 0, nearlyAdultEvery(NEARLY_ADULT_EVERY, new Date()));
     const fleet = hub;
-    const readyHub = () => Promise.any(fleet.members.map((m) => m.waitReady(60_000))).catch(() => {
-      throw new Error('no hub ready within 60 s');
+    // Each member's reason, not a blanket timeout: a run killed before it was ready says so at once.
+    const readyHub = () => Promise.any(fleet.members.map((m) => m.waitReady(60_000))).catch((error: unknown) => {
+      const reasons = error instanceof AggregateError ? error.errors.map((e: unknown) => (e instanceof Error ? e.message : String(e))) : [String(error)];
+      throw new Error(`no hub ready: ${reasons.join('; ')}`);
     });
     load = new Load(client, prefix, mix, opts.rate, say, { partnerId: WEBHOOK_PARTNER, partnerKey, hubUrl: readyHub });
     feed = new FeedPartner(FEED_PARTNER, partnerKey, readyHub);
