@@ -1,9 +1,11 @@
 /**
  * The outbox relay publishes what each group of events wrote when that group commits, not at its
  * next idle poll (here once a minute: RELAY_IDLE_MS=60000). The hub's producers reach the broker
- * through a proxy that holds their requests, so every send of the relay takes a while, and groups
- * commit while it is sending: their nudge comes while the relay is busy, and must cut its next
- * sleep short instead of being lost.
+ * through a proxy that holds their requests, so every send of the relay takes a while, and a
+ * second wave commits while it is sending. The relay finds it by looking again after each batch,
+ * and a nudge that comes while the relay is busy is kept (wakeable-sleep.spec.ts) for a relay
+ * that had just looked and found nothing. (Between 9704955 and the commit after a4ddae2 the relay
+ * slept after every short batch instead, and this test failed without the kept nudge.)
  */
 import { PUBLISHED_UP_TO } from '@ketenhub/persistence';
 import { hulpvraag, makeBsn, toestemming } from '../support/factories';

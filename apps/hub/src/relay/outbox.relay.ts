@@ -70,9 +70,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         backoff = Math.min(backoff === 0 ? 200 : backoff * 2, 10_000);
         this.logger.warn({ err: error, retryInMs: backoff }, 'outbox relay could not publish; will retry');
       }
-      // A batch shorter than the limit emptied the outbox as it stood; what is written after that
-      // nudges, and a nudge that came while this batch was being sent cuts the sleep short.
-      if (sent < this.config.relay.batchSize || backoff > 0) await this.pause.sleep(backoff > 0 ? backoff : this.config.relay.idleMs);
+      // After a batch, look again at once: with several hub instances, rows another instance wrote
+      // while this one held the lock nudged only that instance, whose try for the lock failed.
+      // After an empty look, sleep; a nudge that came while this relay was busy cuts it short.
+      if (sent === 0 || backoff > 0) await this.pause.sleep(backoff > 0 ? backoff : this.config.relay.idleMs);
     }
   }
 
