@@ -12,7 +12,6 @@ import type { Region } from '@ketenhub/routing';
 import { Allow, AuthGuard, auditRefusal, problem, type AuthenticatedRequest } from '../auth/auth.guard';
 import type { Requester } from '../auth/requester';
 import { MetricsService } from '../operations/metrics.service';
-import { RETRY_AFTER_SECONDS } from '../operations/problem.filter';
 import { DATA_SOURCE, HUB_CONFIG, REGION } from '../tokens';
 import { DeliveryBridge, isHttpsPartner } from './delivery.bridge';
 import { HttpIngress } from './http-ingress';
@@ -72,7 +71,7 @@ export class GatewayController {
       // The broker (or the database's duplicate check) did not answer: nothing was accepted, and
       // the partner sends the same event again; if it did arrive after all, the repeat is dropped.
       this.logger.warn({ partner: partner.id, err: error instanceof Error ? error.message : String(error) }, 'event not accepted over HTTPS: the bus or database is unavailable');
-      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      // sendProblem adds Retry-After to every 503.
       throw problem(503, 'TIJDELIJK_NIET_BESCHIKBAAR', 'the hub could not store the event durably just now; nothing was accepted: send the same event again',
         { reason: 'TIJDELIJK_NIET_BESCHIKBAAR' });
     }
