@@ -15,13 +15,15 @@ export interface WebhookDelivery {
 /**
  * A partner system's webhook endpoint: checks each delivery's signature with the partner's
  * secret and keeps it. `down(path)` makes a path answer 503 until `up(path)`, like a receiver
- * that is away for maintenance.
+ * that is away for maintenance; `hold(path, n)` answers n more requests and leaves the rest
+ * unanswered until `release(path)`, like a receiver that hangs mid-stream.
  */
 export class WebhookReceiver {
   readonly deliveries: WebhookDelivery[] = [];
   readonly refused: string[] = [];
   private readonly downPaths = new Set<string>();
   private readonly secrets = new Map<string, string>();
+  private readonly holds = new Map<string, { answer: number; waiting: Array<{ answer: () => void; gone: () => boolean }> }>();
 
   private constructor(private readonly server: http.Server) {}
 
@@ -31,7 +33,7 @@ export class WebhookReceiver {
     server.on('request', (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => receiver.handle(req, Buffer.concat(chunks), res));
+      req.on('end', () => receiver.arrive(req, Buffer.concat(chunks), res));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return receiver;
@@ -58,8 +60,53 @@ export class WebhookReceiver {
     this.downPaths.delete(path);
   }
 
+  /**
+   * From now on, answer `answer` more requests on this path (those already waiting first), then
+   * keep every further one waiting, unanswered, until release(path). A request whose sender went
+   * away while it waited is never answered nor kept.
+   */
+  hold(path: string, answer = 0): void {
+    const hold = this.holds.get(path) ?? { answer: 0, waiting: [] };
+    hold.answer = answer;
+    this.holds.set(path, hold);
+    this.answerWaiting(path, hold);
+  }
+
+  /** Answers what waits on this path and stops holding it. */
+  release(path: string): void {
+    const hold = this.holds.get(path);
+    if (!hold) return;
+    this.holds.delete(path);
+    hold.answer = Infinity;
+    this.answerWaiting(path, hold);
+  }
+
+  /** How many requests on this path wait for an answer. */
+  waiting(path: string): number {
+    return this.holds.get(path)?.waiting.filter((w) => !w.gone()).length ?? 0;
+  }
+
   on(path: string): WebhookDelivery[] {
     return this.deliveries.filter((d) => d.path === path);
+  }
+
+  private answerWaiting(path: string, hold: { answer: number; waiting: Array<{ answer: () => void; gone: () => boolean }> }): void {
+    while (hold.answer > 0 && hold.waiting.length > 0) {
+      const next = hold.waiting.shift()!;
+      if (next.gone()) continue;
+      hold.answer--;
+      next.answer();
+    }
+  }
+
+  private arrive(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): void {
+    const hold = this.holds.get(req.url ?? '/');
+    if (hold && hold.answer <= 0) {
+      hold.waiting.push({ answer: () => this.handle(req, body, res), gone: () => res.destroyed || req.socket.destroyed });
+      return;
+    }
+    if (hold) hold.answer--;
+    this.handle(req, body, res);
   }
 
   private handle(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): void {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { HubConfig } from '@ketenhub/config';
 import { CLOUDEVENTS_CONTENT_TYPE, signWebhook } from '@ketenhub/messaging';
 import { DeliveryStore, type DeliveryWithValue } from '@ketenhub/persistence';
@@ -68,7 +68,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     while (!this.stopped) {
       let worked = false;
       try {
-        worked = await this.dataSource.transaction((db) => this.cycle(db, partner));
+        worked = await this.cycle(partner);
       } catch (error) {
         this.logger.warn({ err: error, partner: partner.id }, 'webhook dispatcher cycle failed; will try again');
       }
@@ -76,14 +76,48 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
-  /** One partner's due messages, under a lock per partner: with several hub instances, one sends them, in order. */
-  private async cycle(db: EntityManager, partner: Partner): Promise<boolean> {
-    const [{ locked }] = (await db.query('SELECT pg_try_advisory_xact_lock($1::int, hashtext($2)) AS locked', [DISPATCH_LOCK, partner.id])) as Array<{ locked: boolean }>;
-    if (!locked) return false;
-    await this.updateGauge(db);
-    const due = await this.deliveries.due(db, partner.id, PER_PARTNER_PER_CYCLE);
-    if (due.length === 0) return false;
-    return this.deliverInOrder(db, partner, due);
+  /**
+   * One partner's due messages, under a lock per partner: with several hub instances, one sends
+   * them, in order. The lock is held by the connection's session, not a transaction, so that each
+   * answer is on record as soon as it came: a hub killed mid-cycle sends again only the request it
+   * had no answer to. Until the lock was moved out of the transaction, a kill sent every answered
+   * request of the cycle (up to PER_PARTNER_PER_CYCLE) again. A session that ends, with its hub or
+   * its connection, releases the lock.
+   */
+  private async cycle(partner: Partner): Promise<boolean> {
+    const runner = this.dataSource.createQueryRunner();
+    const db = runner.manager;
+    let held = false;
+    try {
+      const [{ locked }] = (await db.query('SELECT pg_try_advisory_lock($1::int, hashtext($2)) AS locked', [DISPATCH_LOCK, partner.id])) as Array<{ locked: boolean }>;
+      held = locked;
+      if (!locked) return false;
+      await this.updateGauge(db);
+      const due = await this.deliveries.due(db, partner.id, PER_PARTNER_PER_CYCLE);
+      if (due.length === 0) return false;
+      return await this.deliverInOrder(db, partner, due);
+    } finally {
+      await this.unlockAndRelease(runner, held, partner);
+    }
+  }
+
+  /**
+   * A connection that may still hold the lock must not go back to the pool: a cycle on it would
+   * take the lock again (session locks count up) and another hub never could. So when the unlock
+   * fails, the connection is ended, which releases the lock; pg-pool drops an ended client.
+   */
+  private async unlockAndRelease(runner: QueryRunner, held: boolean, partner: Partner): Promise<void> {
+    try {
+      if (held) {
+        await runner.query('SELECT pg_advisory_unlock($1::int, hashtext($2))', [DISPATCH_LOCK, partner.id]).catch(async (error: unknown) => {
+          this.logger.warn({ err: error, partner: partner.id }, 'webhook dispatcher could not release its lock; closing the connection');
+          const client = (await runner.connect()) as { end(): Promise<void> };
+          await client.end().catch(() => undefined);
+        });
+      }
+    } finally {
+      await runner.release();
+    }
   }
 
   /** Sends one partner's messages in order until one fails. True when any was settled. */
