@@ -11,7 +11,8 @@
  *      family's child turns eighteen within a month, so its handover deadline falls due and fires
  *      during the run); an event counts once its produce was acknowledged (the door's 202 for posts);
  *   3. meanwhile, at random moments: a hub (picked at random) SIGKILLed and started again `--kills`
- *      times, the broker stopped and started again once, PostgreSQL stopped and started again once,
+ *      times, the broker stopped and started again once and SIGKILLed and started again once,
+ *      PostgreSQL stopped and started again once,
  *      the webhook endpoint answering 503 for a while once (on its own clock, beside the others, so
  *      that it ends within the load), each while the hubs run (they must recover by themselves);
  *   4. the hub drains (every acknowledged event in its inbox, every deadline due fired, its outbox
@@ -86,7 +87,7 @@ function seeded(seed: number): () => number {
   };
 }
 
-type FaultKind = 'kill' | 'broker' | 'postgres' | 'webhook';
+type FaultKind = 'kill' | 'broker' | 'broker-kill' | 'postgres' | 'webhook';
 
 /** The partner connected through the HTTPS door in a fault run: it posts its events (POST /events) and receives by webhook. */
 const WEBHOOK_PARTNER = 'toegang-almere';
@@ -111,7 +112,7 @@ interface Fault { atMs: number; kind: FaultKind; downMs: number; target: number 
 
 /** Random moments within the load, in a random order of kinds; a fault waits for the one before it. */
 function schedule(kills: number, hubs: number, loadMs: number, random: () => number): Fault[] {
-  const kinds: FaultKind[] = [...Array<FaultKind>(kills).fill('kill'), 'broker', 'postgres', 'webhook'];
+  const kinds: FaultKind[] = [...Array<FaultKind>(kills).fill('kill'), 'broker', 'broker-kill', 'postgres', 'webhook'];
   for (let i = kinds.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [kinds[i], kinds[j]] = [kinds[j], kinds[i]];
@@ -371,9 +372,10 @@ async function inject(fault: Fault, c: FaultContext): Promise<void> {
     return;
   }
   const runBefore = c.hub.runs;
-  if (fault.kind === 'broker') {
-    await c.services.kafka.stop();
-    say(`broker stopped for ${(fault.downMs / 1000).toFixed(1)} s (${c.elapsed()})`);
+  if (fault.kind === 'broker' || fault.kind === 'broker-kill') {
+    if (fault.kind === 'broker') await c.services.kafka.stop();
+    else await c.services.kafka.kill();
+    say(`broker ${fault.kind === 'broker' ? 'stopped' : 'SIGKILLed (no clean shutdown)'} for ${(fault.downMs / 1000).toFixed(1)} s (${c.elapsed()})`);
     await sleep(fault.downMs);
     c.services.kafka = await c.startBroker();
     say(`broker back at ${c.services.kafka.brokers} (${c.elapsed()})`);
@@ -386,7 +388,7 @@ async function inject(fault: Fault, c: FaultContext): Promise<void> {
   }
   const back = Date.now();
   const resumed = await resumption(c.pool, c.load, back + RECOVERY_MS);
-  const what = fault.kind === 'broker' ? 'the broker' : 'PostgreSQL';
+  const what = fault.kind === 'postgres' ? 'PostgreSQL' : 'the broker';
   if (resumed === undefined) {
     c.unrecovered.push(`${RECOVERY_MS / 1000} s after ${what} came back the hub had not accepted and published anything new`);
     say(`the hub has NOT resumed ${RECOVERY_MS / 1000} s after ${what} came back; its last lines:\n${c.hub.lastLines(20).join('\n')}`);

@@ -18,6 +18,8 @@ export interface RunningKafka {
   version: string;
   logFile: string;
   stop(): Promise<void>;
+  /** SIGKILL: no clean shutdown, so the broker recovers its log when it starts again on the same data. */
+  kill(): Promise<void>;
 }
 
 export interface KafkaStartOptions {
@@ -181,6 +183,11 @@ export async function startKafka(options: KafkaStartOptions): Promise<RunningKaf
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       await exit;
       clearTimeout(timer);
+    },
+    async kill() {
+      if (exited) return;
+      child.kill('SIGKILL');
+      await exit;
     },
   };
 }
