@@ -236,6 +236,8 @@ async function main(): Promise<number> {
       await sleep(Math.max(0, loadStart + fault.atMs - Date.now()));
       await inject(fault, context);
     }));
+    // Handled here so that a failure while the others run is not an unhandled rejection; awaited below.
+    aside.catch(() => undefined);
     let lastFaultEnd = 0;
     for (const fault of faults.filter((f) => f.kind !== 'webhook')) {
       // At least a few seconds after the fault before it, so that no kill lands on a process not yet started.

@@ -12,6 +12,12 @@ export interface WebhookDelivery {
   problem?: string;
 }
 
+/** A held path: how many more requests to answer, and the ones kept waiting (`gone` once their sender left). */
+interface Hold {
+  answer: number;
+  waiting: Array<{ answer: () => void; gone: () => boolean }>;
+}
+
 /**
  * A partner system's webhook endpoint: checks each delivery's signature with the partner's
  * secret and keeps it. `down(path)` makes a path answer 503 until `up(path)`, like a receiver
@@ -23,7 +29,7 @@ export class WebhookReceiver {
   readonly refused: string[] = [];
   private readonly downPaths = new Set<string>();
   private readonly secrets = new Map<string, string>();
-  private readonly holds = new Map<string, { answer: number; waiting: Array<{ answer: () => void; gone: () => boolean }> }>();
+  private readonly holds = new Map<string, Hold>();
 
   private constructor(private readonly server: http.Server) {}
 
@@ -69,7 +75,7 @@ export class WebhookReceiver {
     const hold = this.holds.get(path) ?? { answer: 0, waiting: [] };
     hold.answer = answer;
     this.holds.set(path, hold);
-    this.answerWaiting(path, hold);
+    this.answerWaiting(hold);
   }
 
   /** Answers what waits on this path and stops holding it. */
@@ -78,7 +84,7 @@ export class WebhookReceiver {
     if (!hold) return;
     this.holds.delete(path);
     hold.answer = Infinity;
-    this.answerWaiting(path, hold);
+    this.answerWaiting(hold);
   }
 
   /** How many requests on this path wait for an answer. */
@@ -90,7 +96,7 @@ export class WebhookReceiver {
     return this.deliveries.filter((d) => d.path === path);
   }
 
-  private answerWaiting(path: string, hold: { answer: number; waiting: Array<{ answer: () => void; gone: () => boolean }> }): void {
+  private answerWaiting(hold: Hold): void {
     while (hold.answer > 0 && hold.waiting.length > 0) {
       const next = hold.waiting.shift()!;
       if (next.gone()) continue;
