@@ -17,6 +17,13 @@ describe('BsnVault', () => {
     expect(vault.decrypt(a)).toBe('111222333');
   });
 
+  it('never uses an IV twice, across the draws it takes them from', () => {
+    const fresh = new BsnVault(Buffer.alloc(32, 1), Buffer.alloc(32, 2));
+    const ivs = Array.from({ length: 1000 }, () => fresh.encrypt('111222333').subarray(0, 12).toString('hex'));
+    expect(new Set(ivs).size).toBe(1000);
+    expect(ivs.every((iv) => iv !== '0'.repeat(24))).toBe(true);
+  });
+
   it('refuses a ciphertext that was changed', () => {
     const sealed = vault.encrypt('111222333');
     sealed[14] ^= 0xff;
