@@ -288,7 +288,7 @@ async function main(): Promise<number> {
     const verdict = verify({ ...database, accepted: load.accepted, deliveries, webhook, feed: feedArrivals, deadlines, ...(oracle ? { oracle } : {}) });
     say(`verdict after ${elapsed()}: ${verdict.accepted} events acknowledged, ${database.inbox.length} in the inbox; ${verdict.messages} outbox messages `
       + `(${verdict.disclosures} disclosures), ${verdict.deliveries} copies read from the topics; ${database.audit.length} audit records, chain ${database.chain.ok ? 'verifies' : 'BROKEN'}`);
-    say(`faults: ${hub.kills} kills, broker and PostgreSQL restarted once each, ${hub.runs} hub runs${opts.hubs > 1 ? ` over ${opts.hubs} hubs` : ''}, ${hub.unexpectedExits.length} exits the hub made by itself`);
+    say(`faults: ${hub.kills} kills, the broker stopped once and SIGKILLed once, PostgreSQL restarted once, ${hub.runs} hub runs${opts.hubs > 1 ? ` over ${opts.hubs} hubs` : ''}, ${hub.unexpectedExits.length} exits the hub made by itself`);
     for (const what of context.unrecovered) say(`  NOT RECOVERED: ${what}`);
     if (verdict.webhook) {
       say(`webhook of ${WEBHOOK_PARTNER}: ${verdict.webhook.messages} messages on its outbound topic, ${verdict.webhook.arrivals} requests received `
