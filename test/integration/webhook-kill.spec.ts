@@ -10,11 +10,10 @@ import { openScenario, type Scenario } from '../support/scenario';
 import { startHubProcess, testKeys } from '../support/test-env';
 import { WebhookReceiver } from '../../deploy/local/webhook-receiver';
 import { webhookSecretOf } from '../../apps/hub/src/gateway/partner-secrets';
+import { DISPATCH_LOCK } from '../../apps/hub/src/gateway/webhook.dispatcher';
 
 const WEBHOOK_PARTNER = 'toegang-almere';
 const PATH = '/toegang';
-/** The dispatcher's lock key: 'KHWH'. */
-const DISPATCH_LOCK = 0x4b485748;
 
 describe('a hub killed during webhook deliveries', () => {
   const keys = testKeys();

@@ -36,8 +36,9 @@ export class KafkaProxy extends TcpProxy {
     const apiOf = new Map<number, number>();
     let produces = false;
     client.on('data', frames((frame) => {
-      if (frame.length >= 12) apiOf.set(frame.readInt32BE(8), frame.readInt16BE(4));
-      produces ||= frame.length >= 12 && frame.readInt16BE(4) === PRODUCE;
+      const api = frame.length >= 12 ? frame.readInt16BE(4) : undefined;
+      if (api !== undefined) apiOf.set(frame.readInt32BE(8), api);
+      produces ||= api === PRODUCE;
       // Timers of equal delay fire in the order they were set: the frames keep their order.
       if (produces && this.produceDelayMs > 0) setTimeout(() => broker.write(frame), this.produceDelayMs);
       else broker.write(frame);

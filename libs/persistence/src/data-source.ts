@@ -1,4 +1,4 @@
-import { DataSource, MigrationExecutor } from 'typeorm';
+import { DataSource, MigrationExecutor, type QueryRunner } from 'typeorm';
 import { Foundation1763900000000 } from './migrations/1763900000000-foundation';
 import { Regie1763990000000 } from './migrations/1763990000000-regie';
 import { Governance1764000000000 } from './migrations/1764000000000-governance';
@@ -38,7 +38,27 @@ export async function migrate(dataSource: DataSource): Promise<string[]> {
     const applied = await executor.executePendingMigrations();
     return applied.map((m) => m.name);
   } finally {
-    await runner.query("SELECT pg_advisory_unlock(hashtext('ketenhub.migrations'))").catch(() => undefined);
+    await unlockAndRelease(runner, "SELECT pg_advisory_unlock(hashtext('ketenhub.migrations'))");
+  }
+}
+
+/**
+ * Releases a session advisory lock and gives its connection back to the pool. A connection whose
+ * unlock failed may still hold the lock, and back in the pool it would keep it: a later lock on
+ * the same connection only counts up, and no other session could take it. So that connection is
+ * ended instead, which releases the lock (pg-pool drops an ended client). Answers the unlock's
+ * error, undefined when it worked.
+ */
+export async function unlockAndRelease(runner: QueryRunner, unlockSql: string, params: unknown[] = []): Promise<unknown> {
+  let failure: unknown;
+  try {
+    await runner.query(unlockSql, params).catch(async (error: unknown) => {
+      failure = error;
+      const client = (await runner.connect()) as { end(): Promise<void> };
+      await client.end().catch(() => undefined);
+    });
+  } finally {
     await runner.release();
   }
+  return failure;
 }

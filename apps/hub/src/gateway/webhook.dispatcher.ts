@@ -1,9 +1,9 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
-import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { HubConfig } from '@ketenhub/config';
 import { CLOUDEVENTS_CONTENT_TYPE, signWebhook } from '@ketenhub/messaging';
-import { DeliveryStore, type DeliveryWithValue } from '@ketenhub/persistence';
+import { DeliveryStore, unlockAndRelease, type DeliveryWithValue } from '@ketenhub/persistence';
 import type { Partner, Region } from '@ketenhub/routing';
 import { MetricsService } from '../operations/metrics.service';
 import { DATA_SOURCE, HUB_CONFIG, REGION } from '../tokens';
@@ -12,7 +12,7 @@ import { webhookSecretOf } from './partner-secrets';
 import { WakeableSleep } from '../wakeable-sleep';
 
 /** Any number (here: 'KHWH') no other advisory lock in this database uses. */
-const DISPATCH_LOCK = 0x4b485748;
+export const DISPATCH_LOCK = 0x4b485748;
 const PER_PARTNER_PER_CYCLE = 50;
 
 /** The wait before attempt n+1 after n failed attempts: doubling from the base, capped, with ±20 % jitter. */
@@ -97,26 +97,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       if (due.length === 0) return false;
       return await this.deliverInOrder(db, partner, due);
     } finally {
-      await this.unlockAndRelease(runner, held, partner);
-    }
-  }
-
-  /**
-   * A connection that may still hold the lock must not go back to the pool: a cycle on it would
-   * take the lock again (session locks count up) and another hub never could. So when the unlock
-   * fails, the connection is ended, which releases the lock; pg-pool drops an ended client.
-   */
-  private async unlockAndRelease(runner: QueryRunner, held: boolean, partner: Partner): Promise<void> {
-    try {
-      if (held) {
-        await runner.query('SELECT pg_advisory_unlock($1::int, hashtext($2))', [DISPATCH_LOCK, partner.id]).catch(async (error: unknown) => {
-          this.logger.warn({ err: error, partner: partner.id }, 'webhook dispatcher could not release its lock; closing the connection');
-          const client = (await runner.connect()) as { end(): Promise<void> };
-          await client.end().catch(() => undefined);
-        });
+      if (!held) {
+        await runner.release();
+      } else {
+        const failure = await unlockAndRelease(runner, 'SELECT pg_advisory_unlock($1::int, hashtext($2))', [DISPATCH_LOCK, partner.id]);
+        if (failure !== undefined) this.logger.warn({ err: failure, partner: partner.id }, 'webhook dispatcher could not release its lock; closed the connection');
       }
-    } finally {
-      await runner.release();
     }
   }
 
