@@ -9,7 +9,13 @@ import { DATA_SOURCE, HUB_CONFIG, KAFKA } from '../tokens';
 import { WakeableSleep } from '../wakeable-sleep';
 
 /** Any number (here: 'KHUB') that no other advisory lock in this database uses. */
-const RELAY_LOCK = 0x4b485542;
+export const RELAY_LOCK = 0x4b485542;
+
+/** A relay that found the lock taken tries again after this, doubling up to its idle poll while the lock stays taken. */
+const LOCK_RETRY_MS = 20;
+
+/** What one look at the outbox did: how many messages it published, or that another relay holds the lock. */
+type Look = { sent: number } | { lockTaken: true };
 
 /**
  * Publishes the outbox in seq order with an idempotent producer, then records how far it got (one
@@ -59,10 +65,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async run(): Promise<void> {
     let backoff = 0;
+    let lockRetry = 0;
     while (!this.stopped) {
-      let sent = 0;
+      let look: Look = { sent: 0 };
       try {
-        sent = await this.publishBatch();
+        look = await this.publishBatch();
         this.lastError = undefined;
         backoff = 0;
       } catch (error) {
@@ -70,22 +77,35 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         backoff = Math.min(backoff === 0 ? 200 : backoff * 2, 10_000);
         this.logger.warn({ err: error, retryInMs: backoff }, 'outbox relay could not publish; will retry');
       }
-      // After a batch, look again at once: with several hub instances, rows another instance wrote
-      // while this one held the lock nudged only that instance, whose try for the lock failed.
-      // After an empty look, sleep; a nudge that came while this relay was busy cuts it short.
-      if (sent === 0 || backoff > 0) await this.pause.sleep(backoff > 0 ? backoff : this.config.relay.idleMs);
+      const { idleMs } = this.config.relay;
+      if (backoff > 0) {
+        lockRetry = 0;
+        await this.pause.sleep(backoff);
+      } else if ('lockTaken' in look) {
+        // Another hub instance's relay holds the lock. Rows this instance wrote meanwhile nudged
+        // only this relay, and the holder's last look may have come just before they committed:
+        // try again soon rather than leave them to an idle poll.
+        lockRetry = Math.min(lockRetry === 0 ? LOCK_RETRY_MS : lockRetry * 2, idleMs);
+        await this.pause.sleep(lockRetry);
+      } else {
+        lockRetry = 0;
+        // After a batch, look again at once: rows another instance wrote while this one held the
+        // lock may be waiting. After an empty look, sleep; a nudge that came while this relay was
+        // busy is kept (WakeableSleep) and cuts that sleep short.
+        if (look.sent === 0) await this.pause.sleep(idleMs);
+      }
     }
   }
 
-  private async publishBatch(): Promise<number> {
+  private async publishBatch(): Promise<Look> {
     const producer = this.producer;
-    if (!producer) return 0;
-    return this.dataSource.transaction(async (db) => {
+    if (!producer) return { sent: 0 };
+    return this.dataSource.transaction(async (db): Promise<Look> => {
       const [{ locked }] = (await db.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [RELAY_LOCK])) as Array<{ locked: boolean }>;
-      if (!locked) return 0;
+      if (!locked) return { lockTaken: true };
       const pending = await this.outbox.pending(db, this.config.relay.batchSize);
       this.metrics.outboxBacklog.set(pending.length);
-      if (pending.length === 0) return 0;
+      if (pending.length === 0) return { sent: 0 };
       const byTopic = new Map<string, Message[]>();
       for (const m of pending) {
         const messages = byTopic.get(m.topic) ?? [];
@@ -98,7 +118,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       });
       await this.outbox.markPublished(db, pending[pending.length - 1].seq);
       for (const [topic, messages] of byTopic) this.metrics.delivered.inc({ topic }, messages.length);
-      return pending.length;
+      return { sent: pending.length };
     });
   }
 
