@@ -4,7 +4,7 @@ import type { Consumer, Kafka } from 'kafkajs';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import type { DataSource } from 'typeorm';
 import type { HubConfig } from '@ketenhub/config';
-import { Topics } from '@ketenhub/messaging';
+import { KAFKA_RETRY_MAX_MS, Topics } from '@ketenhub/messaging';
 import { DeliveryStore } from '@ketenhub/persistence';
 import type { Partner, Region } from '@ketenhub/routing';
 import { withoutParameters } from '../kafka-errors';
@@ -63,7 +63,7 @@ export class DeliveryBridge implements OnApplicationBootstrap, OnApplicationShut
       groupId: `${this.config.kafka.groupId}-delivery`,
       sessionTimeout: this.config.kafka.sessionTimeoutMs,
       heartbeatInterval: Math.floor(this.config.kafka.sessionTimeoutMs / 10),
-      retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 30 },
+      retry: { initialRetryTime: 300, maxRetryTime: KAFKA_RETRY_MAX_MS, retries: 30 },
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => this.logger.error({ err: payload.error, restart: payload.restart }, 'delivery bridge crashed'));
     await this.consumer.connect();
