@@ -6,8 +6,9 @@ import { Kafka, logLevel, type LogEntry } from 'kafkajs';
  * the larger bounds used before (10 s for the consumers, 5 s for the relay) the hubs of a fault
  * run joined their consumer group again 3.0 and 4.3 s after a killed broker was back (its log);
  * with this bound, in a run of the same seed, 1.1 and 1.2 s. A try every 2 s while the broker is
- * away costs nothing. (The client's own retries below stay as they are: 25 of them with this bound made the
- * HTTPS door's producer answer a cut broker in 85 s instead of 11, see http-unavailable.spec.ts.)
+ * away costs nothing. The client's own retries below stay as they are: 25 of them with this bound
+ * made the HTTPS door's producer answer a cut broker in 85 s instead of 11
+ * (http-unavailable.spec.ts).
  */
 export const KAFKA_RETRY_MAX_MS = 2_000;
 
