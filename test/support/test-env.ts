@@ -74,6 +74,9 @@ export async function startHubProcess(options: HubOptions): Promise<HubProcess> 
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
+      // jest sets NODE_ENV=test, and kafkajs then retries with other defaults (at most 1 s apart
+      // instead of 30 s): the hub under test runs as it runs in production.
+      NODE_ENV: 'production',
       DATABASE_URL: options.databaseUrl,
       KETENHUB_TOPIC_PREFIX: options.topicPrefix,
       HTTP_PORT: '0',

@@ -33,7 +33,8 @@ export async function startHub(config: HubConfig): Promise<RunningHub> {
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
   const activation = await activateRegion(dataSource, region, config.activatedBy, systemIdOf(region));
   if (activation) logger.info({ configVersion: activation.version, previous: activation.previousVersion, activatedBy: activation.activatedBy }, 'region configuration activated');
-  const bootKafka = createKafka(`${config.kafka.clientId}-setup`, config.kafka.brokers, (level, message, extra) => logger[level](extra, message));
+  // A hub may start before its broker: wait about a minute for it (30 tries, 2 s apart at most).
+  const bootKafka = createKafka(`${config.kafka.clientId}-setup`, config.kafka.brokers, (level, message, extra) => logger[level](extra, message), { retries: 30 });
   const created = await ensureTopics(bootKafka, new Topics(config.kafka.topicPrefix), region, config.kafka.partitions);
   if (created.length > 0) logger.info({ topics: created }, 'created topics');
 

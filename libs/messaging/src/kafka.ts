@@ -1,26 +1,55 @@
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type ConsumerConfig, type LogEntry, type RetryOptions } from 'kafkajs';
 
 /**
- * The longest wait between two tries of the hub's consumers and the relay's producer to reach the
- * broker (kafkajs' maxRetryTime). Every try waits about twice as long as the one before, so with
- * the larger bounds used before (10 s for the consumers, 5 s for the relay) the hubs of a fault
- * run joined their consumer group again 3.0 and 4.3 s after a killed broker was back (its log);
- * with this bound, in a run of the same seed, 1.1 and 1.2 s. A try every 2 s while the broker is
- * away costs nothing. The client's own retries below stay as they are: 25 of them with this bound
- * made the HTTPS door's producer answer a cut broker in 85 s instead of 11
- * (http-unavailable.spec.ts).
+ * The longest wait between two tries of the hub's Kafka clients to reach the broker (kafkajs'
+ * maxRetryTime). Every try waits about twice as long as the one before, so with the larger bounds
+ * used before (10 s for the consumers, 5 s for the relay) the hubs of a fault run joined their
+ * consumer group again 3.0 and 4.3 s after a killed broker was back (its log); with this bound, in
+ * a run of the same seed, 1.1 and 1.2 s. A try every 2 s while the broker is away costs nothing.
  */
 export const KAFKA_RETRY_MAX_MS = 2_000;
 
+/**
+ * How the hub's Kafka clients try again, every setting spelled out. Reconnecting to the broker is
+ * retried by the client's own retrier inside every producer's and consumer's, so this bound is
+ * what decides how soon they find a broker that is back: with kafkajs' default (30 s) a relay
+ * waited 12 to 18 s between tries in a fault run and published again 15 s after the broker was
+ * back. kafkajs fills what is left out from defaults that differ under NODE_ENV=test (jest's: at
+ * most 1 s apart), so tests would not run the retries production runs. Eight tries take about
+ * 11 s; the HTTPS door's send, which reconnects twice before it gives up, answers a partner 503
+ * after about 22 s when the broker cannot be reached (94 s with the 30 s bound:
+ * http-unavailable.spec.ts), and a hub takes up its work 1 to 2 s after the broker is back
+ * (broker-away.spec.ts: 5.5 and 13.9 s with the 30 s bound).
+ */
+export const KAFKA_RETRY: Required<Pick<RetryOptions, 'initialRetryTime' | 'maxRetryTime' | 'factor' | 'multiplier' | 'retries'>> = {
+  initialRetryTime: 200, maxRetryTime: KAFKA_RETRY_MAX_MS, factor: 0.2, multiplier: 2, retries: 8,
+};
+
+/**
+ * A consumer of the hub's: a session as configured, heartbeats ten times in it, and tries to reach
+ * the broker again for as long as a broker restart takes, each at most KAFKA_RETRY_MAX_MS apart.
+ */
+export function hubConsumerConfig(groupId: string, sessionTimeoutMs: number): ConsumerConfig {
+  return {
+    groupId,
+    sessionTimeout: sessionTimeoutMs,
+    heartbeatInterval: Math.floor(sessionTimeoutMs / 10),
+    retry: { ...KAFKA_RETRY, initialRetryTime: 300, retries: 30 },
+  };
+}
+
 export type KafkaLog = (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: Record<string, unknown>) => void;
 
-/** A kafkajs client whose log lines go to the hub's logger instead of the console. */
-export function createKafka(clientId: string, brokers: string[], log: KafkaLog): Kafka {
+/**
+ * A kafkajs client whose log lines go to the hub's logger instead of the console; `retry` for a
+ * client that should wait longer or shorter than KAFKA_RETRY before it gives up.
+ */
+export function createKafka(clientId: string, brokers: string[], log: KafkaLog, retry: RetryOptions = KAFKA_RETRY): Kafka {
   return new Kafka({
     clientId,
     brokers,
     logLevel: logLevel.WARN,
-    retry: { initialRetryTime: 200, retries: 8 },
+    retry: { ...KAFKA_RETRY, ...retry },
     logCreator: () => ({ namespace, level, log: entry }: LogEntry) => {
       const { message, ...extra } = entry;
       const mapped = level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : level === logLevel.INFO ? 'info' : 'debug';

@@ -4,7 +4,7 @@ import type { Consumer, Kafka } from 'kafkajs';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import type { DataSource } from 'typeorm';
 import type { HubConfig } from '@ketenhub/config';
-import { KAFKA_RETRY_MAX_MS, Topics } from '@ketenhub/messaging';
+import { hubConsumerConfig, Topics } from '@ketenhub/messaging';
 import { DeliveryStore } from '@ketenhub/persistence';
 import type { Partner, Region } from '@ketenhub/routing';
 import { withoutParameters } from '../kafka-errors';
@@ -59,12 +59,7 @@ export class DeliveryBridge implements OnApplicationBootstrap, OnApplicationShut
     const partners = this.region.config.partners.filter(isHttpsPartner);
     if (partners.length === 0) return;
     const status = new Map(partners.map((p) => [p.id, isWebhookPartner(p) ? ('PENDING' as const) : ('FEED' as const)]));
-    this.consumer = this.kafka.consumer({
-      groupId: `${this.config.kafka.groupId}-delivery`,
-      sessionTimeout: this.config.kafka.sessionTimeoutMs,
-      heartbeatInterval: Math.floor(this.config.kafka.sessionTimeoutMs / 10),
-      retry: { initialRetryTime: 300, maxRetryTime: KAFKA_RETRY_MAX_MS, retries: 30 },
-    });
+    this.consumer = this.kafka.consumer(hubConsumerConfig(`${this.config.kafka.groupId}-delivery`, this.config.kafka.sessionTimeoutMs));
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => this.logger.error({ err: payload.error, restart: payload.restart }, 'delivery bridge crashed'));
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: partners.map((p) => this.topics.outbound(p.id)), fromBeginning: true });

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { KAFKA_RETRY } from '@ketenhub/messaging';
 import { KAFKA } from '../tokens';
 
 /** The HTTPS door's producer onto partners' inbound topics: idempotent, so a retry never doubles a message. */
@@ -16,7 +17,7 @@ export class GatewayProducer implements OnApplicationBootstrap, OnApplicationShu
   async onApplicationBootstrap(): Promise<void> {
     const producer = this.kafka.producer({
       idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner,
-      retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
+      retry: { ...KAFKA_RETRY, maxRetryTime: 5_000 },
     });
     await producer.connect();
     this.producer = producer;

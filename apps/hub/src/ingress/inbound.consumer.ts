@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import type { HubConfig } from '@ketenhub/config';
-import { KAFKA_RETRY_MAX_MS, Topics } from '@ketenhub/messaging';
+import { hubConsumerConfig, Topics } from '@ketenhub/messaging';
 import type { Partner, Region } from '@ketenhub/routing';
 import { failpointAfterCommit, failsToApply } from '../failpoint';
 import { withoutParametersError } from '../kafka-errors';
@@ -59,12 +59,7 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     const inbound = this.region.config.partners.map((p) => this.topics.inbound(p.id));
-    this.consumer = this.kafka.consumer({
-      groupId: this.config.kafka.groupId,
-      sessionTimeout: this.config.kafka.sessionTimeoutMs,
-      heartbeatInterval: Math.floor(this.config.kafka.sessionTimeoutMs / 10),
-      retry: { initialRetryTime: 300, maxRetryTime: KAFKA_RETRY_MAX_MS, retries: 30 },
-    });
+    this.consumer = this.kafka.consumer(hubConsumerConfig(this.config.kafka.groupId, this.config.kafka.sessionTimeoutMs));
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       this.logger.error({ err: payload.error, restart: payload.restart }, 'inbound consumer crashed');
     });

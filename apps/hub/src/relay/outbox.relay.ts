@@ -3,7 +3,7 @@ import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import type { DataSource } from 'typeorm';
 import type { HubConfig } from '@ketenhub/config';
-import { KAFKA_RETRY_MAX_MS } from '@ketenhub/messaging';
+import { KAFKA_RETRY } from '@ketenhub/messaging';
 import { OutboxStore } from '@ketenhub/persistence';
 import { MetricsService } from '../operations/metrics.service';
 import { DATA_SOURCE, HUB_CONFIG, KAFKA } from '../tokens';
@@ -49,7 +49,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       createPartitioner: Partitioners.DefaultPartitioner,
       // An idempotent producer keeps retrying rather than give up on a sequence: a broker that is
       // away delays delivery, it does not lose or reorder it.
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: KAFKA_RETRY_MAX_MS },
+      retry: { ...KAFKA_RETRY, retries: Number.MAX_SAFE_INTEGER },
     });
     await this.producer.connect();
     this.loop = this.run();
