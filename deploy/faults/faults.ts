@@ -396,7 +396,36 @@ async function inject(fault: Fault, c: FaultContext): Promise<void> {
     say(`the hub has NOT resumed ${RECOVERY_MS / 1000} s after ${what} came back; its last lines:\n${c.hub.lastLines(20).join('\n')}`);
   } else {
     say(`${c.hub.members.length === 1 ? 'the hub' : 'the hubs'} resumed ${((resumed - back) / 1000).toFixed(1)} s after ${what} came back${c.hub.runs === runBefore ? ', in the same process' : ` (it had to be started again: run ${c.hub.runs})`}`);
+    const slowest = await catchUp(c.pool, c.load, back, back + RECOVERY_MS);
+    if (slowest) say(`the first ${slowest.events} events acknowledged after that were applied within ${(slowest.ms / 1000).toFixed(1)} s of their acknowledgement`);
   }
+}
+
+/** How many events acknowledged after an outage `catchUp` follows: enough to reach most of the partitions. */
+const CATCH_UP_SAMPLE = 100;
+
+/**
+ * How long the first events acknowledged after an outage took to be applied, the slowest of them.
+ * Resuming counts as soon as any hub makes progress; with several hubs one may not have taken up
+ * its partitions yet, and the events on those show it here.
+ */
+async function catchUp(pool: Pool, load: Load, back: number, until: number): Promise<{ events: number; ms: number } | undefined> {
+  const after = () => load.accepted.filter((e) => e.acknowledgedAt >= back).slice(0, CATCH_UP_SAMPLE);
+  // The load may end before it has sent as many: then the ones it sent.
+  const sampleBy = Math.min(until, Date.now() + 30_000);
+  while (after().length < CATCH_UP_SAMPLE && Date.now() < sampleBy) await sleep(250);
+  const sample = after();
+  if (sample.length === 0) return undefined;
+  const acknowledged = new Map(sample.map((e) => [e.eventId, e.acknowledgedAt]));
+  while (Date.now() < until) {
+    const rows = await pool.query<{ event_id: string; received: string }>(
+      'SELECT event_id, (extract(epoch FROM received_at) * 1000)::float8 AS received FROM inbox WHERE event_id = ANY($1)', [[...acknowledged.keys()]]).then((r) => r.rows, () => []);
+    if (rows.length === sample.length) {
+      return { events: sample.length, ms: Math.max(...rows.map((r) => Number(r.received) - acknowledged.get(r.event_id)!)) };
+    }
+    await sleep(250);
+  }
+  return undefined;
 }
 
 /** How the inbound partitions are shared among the consumer group's members, e.g. '2 members: 20 + 19 partitions'. */

@@ -87,8 +87,9 @@ export class Load {
           acks: -1,
           topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list.map((e) => ({ key: e.key, value: Buffer.from(JSON.stringify(e.event)) })) })),
         });
+        const acknowledgedAt = Date.now();
         for (const e of events) {
-          this.accepted.push({ source: e.event.source as string, eventId: e.event.id, topic: `${this.prefix}inbound.${e.partner}`, key: e.key, producedSeq: seqOf.get(e)! });
+          this.accepted.push({ source: e.event.source as string, eventId: e.event.id, topic: `${this.prefix}inbound.${e.partner}`, key: e.key, producedSeq: seqOf.get(e)!, acknowledgedAt });
         }
         return;
       } catch (error) {
@@ -117,7 +118,7 @@ export class Load {
     while (!this.stopped) {
       const answer = await this.post(door, e).catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
       if (typeof answer !== 'string' && answer.status === 202) {
-        this.accepted.push({ source: e.event.source as string, eventId: e.event.id, topic: `${this.prefix}inbound.${e.partner}`, key: door.partnerId, producedSeq });
+        this.accepted.push({ source: e.event.source as string, eventId: e.event.id, topic: `${this.prefix}inbound.${e.partner}`, key: door.partnerId, producedSeq, acknowledgedAt: Date.now() });
         this.postedOverHttps++;
         return;
       }

@@ -28,7 +28,7 @@ function cleanRun(): VerifyInput {
     const familyId = `family-${family}`;
     for (const [source, topic] of [[TOEGANG, 'inbound.toegang-almere'], [VT, 'inbound.veilig-thuis-flevoland'], [TOEGANG, 'inbound.toegang-almere']]) {
       const eventId = `event-${family}-${produced}`;
-      accepted.push({ source, eventId, topic, key: `gezin-${family}`, producedSeq: produced++ });
+      accepted.push({ source, eventId, topic, key: `gezin-${family}`, producedSeq: produced++, acknowledgedAt: 0 });
       inbox.push({ source, eventId, acceptedSeq: (acceptedSeq += 1n) });
       for (const recipient of ['outbound.rvdk-flevoland', 'outbound.samen-veilig']) {
         const messageId = `${eventId}->${recipient}`;

@@ -14,6 +14,8 @@ export interface AcceptedEvent {
   key: string;
   /** Position in this producer's sequence of sends: a lower number was acknowledged before it was sent. */
   producedSeq: number;
+  /** When the broker (or the HTTPS door) acknowledged it, in epoch ms. */
+  acknowledgedAt: number;
 }
 
 export interface InboxRow {

@@ -11,15 +11,15 @@ export const KAFKA_RETRY_MAX_MS = 2_000;
 
 /**
  * How the hub's Kafka clients try again, every setting spelled out. Reconnecting to the broker is
- * retried by the client's own retrier inside every producer's and consumer's, so this bound is
- * what decides how soon they find a broker that is back: with kafkajs' default (30 s) a relay
- * waited 12 to 18 s between tries in a fault run and published again 15 s after the broker was
- * back. kafkajs fills what is left out from defaults that differ under NODE_ENV=test (jest's: at
- * most 1 s apart), so tests would not run the retries production runs. Eight tries take about
- * 11 s; the HTTPS door's send, which reconnects twice before it gives up, answers a partner 503
- * after about 22 s when the broker cannot be reached (94 s with the 30 s bound:
- * http-unavailable.spec.ts), and a hub takes up its work 1 to 2 s after the broker is back
- * (broker-away.spec.ts: 5.5 and 13.9 s with the 30 s bound).
+ * retried by the client's own retrier inside every producer and consumer, so this bound is what
+ * decides how soon they find a broker that is back: with kafkajs' default there (30 s), a fault
+ * run's reconnect tries waited 12 to 18 s and one of its two hubs took up its partitions 7.3 s
+ * after a killed broker was back. kafkajs fills what is left out from defaults that differ under
+ * NODE_ENV=test (jest's: at most 1 s apart), so tests would not run the retries production runs.
+ * Eight tries take about 11 s. Measured with the hub as in production: it takes up its work 1 to
+ * 2 s after the broker is back (broker-away.spec.ts; 5.5 and 13.9 s with the 30 s default), and
+ * the HTTPS door answers a partner 503 after about 22 s when the broker cannot be reached (94 s:
+ * http-unavailable.spec.ts).
  */
 export const KAFKA_RETRY: Required<Pick<RetryOptions, 'initialRetryTime' | 'maxRetryTime' | 'factor' | 'multiplier' | 'retries'>> = {
   initialRetryTime: 200, maxRetryTime: KAFKA_RETRY_MAX_MS, factor: 0.2, multiplier: 2, retries: 8,
