@@ -38,6 +38,16 @@ describe('hub boot', () => {
     expect(stderr).toMatch(/line \d+, \/partners\/2\/role: must be equal to one of the allowed values/);
   });
 
+  it('stops with exit code 1 when its database does not answer, naming the address without the password', () => {
+    const { status, stderr } = runHub({ DATABASE_URL: 'postgres://ketenhub:s3cret-pw@127.0.0.1:1/nowhere' });
+    expect(status).toBe(1);
+    expect(stderr).toContain('ketenhub: could not start: could not connect to the database at 127.0.0.1:1/nowhere (DATABASE_URL): ');
+    expect(stderr).toContain('ECONNREFUSED');
+    expect(stderr).not.toContain('s3cret-pw');
+    // The reason, not a stack trace.
+    expect(stderr).not.toMatch(/^\s+at /m);
+  });
+
   describe('once up', () => {
     let hub: HubProcess;
     beforeAll(async () => {

@@ -11,6 +11,7 @@ import { createKafka, Topics } from '@ketenhub/messaging';
 import { createDataSource, migrate } from '@ketenhub/persistence';
 import { loadRegion, RegionConfigError, systemIdOf } from '@ketenhub/routing';
 import { AppModule } from './app.module';
+import { BootError, databaseAddress } from './boot-error';
 import { activateRegion } from './governance/activate-config';
 import { RetentionConfigError } from './privacy/retention-config';
 import { createRootLogger } from './logger';
@@ -28,14 +29,18 @@ export async function startHub(config: HubConfig): Promise<RunningHub> {
   const contracts = Contracts.load();
   const region = loadRegion(config.regionDir, contracts);
   const dataSource = createDataSource(config.databaseUrl);
-  await dataSource.initialize();
+  await dataSource.initialize().catch((error: unknown) => {
+    throw new BootError(`could not connect to the database at ${databaseAddress(config.databaseUrl)} (DATABASE_URL)`, error);
+  });
   const applied = await migrate(dataSource);
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
   const activation = await activateRegion(dataSource, region, config.activatedBy, systemIdOf(region));
   if (activation) logger.info({ configVersion: activation.version, previous: activation.previousVersion, activatedBy: activation.activatedBy }, 'region configuration activated');
   // A hub may start before its broker: wait about a minute for it (30 tries, 2 s apart at most).
   const bootKafka = createKafka(`${config.kafka.clientId}-setup`, config.kafka.brokers, (level, message, extra) => logger[level](extra, message), { retries: 30 });
-  const created = await ensureTopics(bootKafka, new Topics(config.kafka.topicPrefix), region, config.kafka.partitions);
+  const created = await ensureTopics(bootKafka, new Topics(config.kafka.topicPrefix), region, config.kafka.partitions).catch((error: unknown) => {
+    throw new BootError(`could not set up the topics on the Kafka broker at ${config.kafka.brokers.join(', ')} (KAFKA_BROKERS)`, error);
+  });
   if (created.length > 0) logger.info({ topics: created }, 'created topics');
 
   const tls = config.gateway.tls;
@@ -100,6 +105,10 @@ async function main(): Promise<void> {
     if (error instanceof RegionConfigError || error instanceof RetentionConfigError) {
       process.stderr.write(`ketenhub: ${error.message}\n`);
       process.exit(2);
+    }
+    if (error instanceof BootError) {
+      process.stderr.write(`ketenhub: could not start: ${error.message}\n`);
+      process.exit(1);
     }
     throw error;
   }
