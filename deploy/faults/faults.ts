@@ -462,7 +462,10 @@ async function resumption(pool: Pool, load: Load, until: number): Promise<number
   while (Date.now() < until) {
     const now = await read();
     if (now) {
-      accepted ||= now.inbox > base.inbox || now.inbox >= load.accepted.length;
+      // New events applied; or, once the load has sent everything, every one of them. (Counting
+      // an inbox that merely held every event acknowledged so far made a hub that had not resumed
+      // look resumed at once: the load's sends wait for the broker too.)
+      accepted ||= now.inbox > base.inbox || (load.finished && now.inbox >= load.accepted.length);
       published ||= now.published > base.published || (accepted && now.backlog === 0);
       if (accepted && published) return Date.now();
     }

@@ -60,6 +60,11 @@ export class Load {
     await this.producer?.disconnect().catch(() => undefined);
   }
 
+  /** Every event of the mix acknowledged: no new one will come. */
+  get finished(): boolean {
+    return this.accepted.length >= this.mix.length;
+  }
+
   stop(): void {
     this.stopped = true;
   }
