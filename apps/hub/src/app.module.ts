@@ -24,12 +24,12 @@ import { HealthController } from './operations/health.controller';
 import { MetricsController } from './operations/metrics.controller';
 import { MetricsService } from './operations/metrics.service';
 import { OutboxRelay } from './relay/outbox.relay';
-import { CONTRACTS, DATA_SOURCE, HUB_CONFIG, KAFKA, REGION } from './tokens';
+import { CONTRACTS, DATA_SOURCE, DOOR_KAFKA, HUB_CONFIG, KAFKA, REGION } from './tokens';
 import { TimerScheduler } from './family/timer.scheduler';
 import { RetentionJob } from './privacy/retention.job';
 import { DeliveryBridge } from './gateway/delivery.bridge';
 import { GatewayController } from './gateway/gateway.controller';
-import { GatewayProducer } from './gateway/gateway.producer';
+import { DOOR_KAFKA_RETRY, GatewayProducer } from './gateway/gateway.producer';
 import { HttpIngress } from './gateway/http-ingress';
 import { OAuthController } from './gateway/oauth.controller';
 import { WebhookDispatcher } from './gateway/webhook.dispatcher';
@@ -62,6 +62,7 @@ export class AppModule {
         { provide: REGION, useValue: region },
         { provide: CONTRACTS, useValue: contracts },
         { provide: KAFKA, useValue: createKafka(config.kafka.clientId, config.kafka.brokers, (level, message, extra) => kafkaLogger[level](extra, message)) },
+        { provide: DOOR_KAFKA, useValue: createKafka(config.kafka.clientId, config.kafka.brokers, (level, message, extra) => kafkaLogger[level](extra, message), DOOR_KAFKA_RETRY) },
         { provide: Topics, useValue: new Topics(config.kafka.topicPrefix) },
         { provide: OutboxStore, useValue: new OutboxStore() },
         {

@@ -18,10 +18,14 @@ export const KAFKA_RETRY_MAX_MS = 2_000;
  * NODE_ENV=test (jest's: at most 1 s apart), so tests would not run the retries production runs.
  * Eight tries take about 11 s. Measured with the hub as in production: it takes up its work 1 to
  * 2 s after the broker is back (broker-away.spec.ts; 5.5 and 13.9 s with the 30 s default), and
- * the HTTPS door answers a partner 503 after about 22 s when the broker cannot be reached (94 s:
- * http-unavailable.spec.ts).
+ * a send through a client with these settings fails after about 22 s when the broker cannot be
+ * reached (94 s with the default), which is why the HTTPS door has a client of its own that gives
+ * up sooner (DOOR_KAFKA_RETRY).
  */
-export const KAFKA_RETRY: Required<Pick<RetryOptions, 'initialRetryTime' | 'maxRetryTime' | 'factor' | 'multiplier' | 'retries'>> = {
+/** Every retry setting of kafkajs that the hub sets. */
+export type KafkaRetry = Required<Pick<RetryOptions, 'initialRetryTime' | 'maxRetryTime' | 'factor' | 'multiplier' | 'retries'>>;
+
+export const KAFKA_RETRY: KafkaRetry = {
   initialRetryTime: 200, maxRetryTime: KAFKA_RETRY_MAX_MS, factor: 0.2, multiplier: 2, retries: 8,
 };
 
