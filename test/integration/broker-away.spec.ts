@@ -7,11 +7,17 @@
  * kafkajs' own bound (30 s), which the hub's clients used for reconnecting until this test came,
  * the next try could come 10 s or more after the broker was back: here 5.5 and 13.9 s, and in a
  * two-hub fault run one hub answered 7.3 s after a killed broker was back.
+ *
+ * A broker that recovers from a kill may no longer hold the state of the relay's idempotent
+ * producer and refuses each of its sends (OUT_OF_ORDER_SEQUENCE_NUMBER) for good. The proxy plays
+ * that broker: the relay has to publish with a new producer id. Before it did, a fault run's relay
+ * was refused for two minutes, until the hub was killed.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PUBLISHED_UP_TO } from '@ketenhub/persistence';
 import { hulpvraag, makeBsn, toestemming } from '../support/factories';
 import { regionWithConnections } from '../../deploy/local/region-copy';
-import { KafkaProxy } from '../support/kafka-proxy';
+import { KafkaProxy, OUT_OF_ORDER_SEQUENCE_NUMBER } from '../support/kafka-proxy';
 import { pollUntil } from '../support/poll';
 import { openScenario, type Scenario } from '../support/scenario';
 
@@ -66,5 +72,25 @@ describe('a broker that was away for a while', () => {
     await delivered(meanwhile, 60_000);
     const took = Date.now() - back;
     expect(took).toBeLessThan(BACK_WITHIN_MS);
+  });
+
+  it('publishes with a new producer when the broker no longer takes the relay producer\'s sequence', async () => {
+    proxy.refuseProducesUntilNewProducerId(OUT_OF_ORDER_SEQUENCE_NUMBER);
+    const id = await askForHelp();
+    // The proxy lets the broker write what it refuses, so the feed alone does not show it: the
+    // relay's own record of what it published does, once the event has written its messages.
+    await pollUntil('the request for help applied', async () => {
+      const [{ n }] = await scenario.db.query('SELECT count(*)::int AS n FROM inbox WHERE event_id = $1', [id]);
+      return n === 1 ? true : undefined;
+    });
+    await pollUntil('the outbox published to its end', async () => {
+      const [{ unpublished }] = await scenario.db.query(`SELECT count(*)::int AS unpublished FROM outbox WHERE seq > ${PUBLISHED_UP_TO}`);
+      return unpublished === 0 ? true : undefined;
+    }, 20_000);
+    await delivered(id);
+    expect(proxy.refusedProduces).toBeGreaterThan(0);
+    const metrics = await (await fetch(`${scenario.hub.url}/metrics`)).text();
+    expect(metrics).toMatch(/^ketenhub_relay_producer_renewals_total [1-9]/m);
+    expect(scenario.hub.logs.some((l) => l.includes('publishing again with a new producer'))).toBe(true);
   });
 });

@@ -19,6 +19,23 @@ const LOCK_RETRY_MS = 20;
 type Look = { sent: number } | { lockTaken: true };
 
 /**
+ * kafkajs' names of the broker's answers that say it no longer takes this producer's sequence of
+ * messages: after a broker that was killed recovers its log, it may not hold the producer's state
+ * any more, and every later send of that producer is refused the same way. Only a new producer
+ * id helps (a fault run on 0f254f6: the relay refused for two minutes, until the hub was killed).
+ */
+const PRODUCER_STATE_LOST = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
+
+/** Whether an error, or one it was caused by, says the broker lost this producer's state. */
+export function producerStateLost(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const type = (e as { type?: unknown }).type;
+    if (typeof type === 'string' && PRODUCER_STATE_LOST.has(type)) return true;
+  }
+  return false;
+}
+
+/**
  * Publishes the outbox in seq order with an idempotent producer, then records how far it got (one
  * outbox_published row per batch). A crash between send and record sends those messages again
  * with the same message id: delivery is at least once and receivers drop the repeat. One relay at
@@ -42,7 +59,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.producer = this.kafka.producer({
+    this.producer = await this.connectProducer();
+    this.loop = this.run();
+  }
+
+  private async connectProducer(): Promise<Producer> {
+    const producer = this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
@@ -51,8 +73,22 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       // away delays delivery, it does not lose or reorder it.
       retry: { ...KAFKA_RETRY, retries: Number.MAX_SAFE_INTEGER },
     });
-    await this.producer.connect();
-    this.loop = this.run();
+    await producer.connect();
+    return producer;
+  }
+
+  /**
+   * A new producer (a new producer id) in place of one whose sequence the broker refuses. What the
+   * old one sent before its last batch was marked is sent again from the outbox, in order: a
+   * receiver may see a message twice and drops the repeat, as after a crash.
+   */
+  private async renewProducer(): Promise<void> {
+    const old = this.producer;
+    this.producer = undefined;
+    await old?.disconnect().catch(() => undefined);
+    this.producer = await this.connectProducer();
+    this.metrics.relayProducerRenewals.inc();
+    this.logger.warn('outbox relay: the broker no longer accepted its producer\'s sequence; publishing again with a new producer');
   }
 
   /** Something was written to the outbox: publish now instead of at the next idle tick. */
@@ -76,7 +112,14 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       } catch (error) {
         this.lastError = error instanceof Error ? error.message : String(error);
         backoff = Math.min(backoff === 0 ? 200 : backoff * 2, 10_000);
-        this.logger.warn({ err: error, retryInMs: backoff }, 'outbox relay could not publish; will retry');
+        const renew = producerStateLost(error) || this.producer === undefined;
+        this.logger.warn({ err: error, retryInMs: backoff }, renew ? 'outbox relay could not publish; will retry with a new producer' : 'outbox relay could not publish; will retry');
+        if (renew) {
+          // Not retried by the old producer: the broker would refuse it the same way every time.
+          await this.renewProducer().catch((renewError: unknown) => {
+            this.logger.warn({ err: renewError, retryInMs: backoff }, 'outbox relay could not start a new producer; will retry');
+          });
+        }
       }
       const { idleMs } = this.config.relay;
       if (backoff > 0) {
@@ -100,7 +143,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async publishBatch(): Promise<Look> {
     const producer = this.producer;
-    if (!producer) return { sent: 0 };
+    if (!producer) throw new Error('the relay has no producer: the last attempt to start one failed');
     return this.dataSource.transaction(async (db): Promise<Look> => {
       const [{ locked }] = (await db.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [RELAY_LOCK])) as Array<{ locked: boolean }>;
       if (!locked) return { lockTaken: true };
