@@ -90,7 +90,7 @@ describe('a broker that was away for a while', () => {
     await delivered(id);
     expect(proxy.refusedProduces).toBeGreaterThan(0);
     const metrics = await (await fetch(`${scenario.hub.url}/metrics`)).text();
-    expect(metrics).toMatch(/^ketenhub_relay_producer_renewals_total [1-9]/m);
+    expect(metrics).toMatch(/^ketenhub_producer_renewals_total{producer="outbox-relay"} [1-9]/m);
     expect(scenario.hub.logs.some((l) => l.includes('publishing again with a new producer'))).toBe(true);
   });
 });

@@ -4,11 +4,12 @@
  * network between a hub and its broker can fail: the partner gets 503 problem+json
  * TIJDELIJK_NIET_BESCHIKBAAR with Retry-After, and nothing reaches the broker or the database.
  * Once the broker is back, the same event posted again is accepted (202), stored once and
- * delivered to its recipient once.
+ * delivered to its recipient once. A broker that refuses the door producer's sequence for good
+ * (as one that recovered from a kill can) gets the event from a new producer.
  */
 import { hulpvraag, makeBsn } from '../support/factories';
 import { partnerAccessToken } from '../../deploy/local/https-partner';
-import { KafkaProxy } from '../support/kafka-proxy';
+import { KafkaProxy, OUT_OF_ORDER_SEQUENCE_NUMBER } from '../support/kafka-proxy';
 import { TopicReader } from '../support/partner';
 import { pollUntil } from '../support/poll';
 import { regionWithConnections } from '../../deploy/local/region-copy';
@@ -112,5 +113,17 @@ describe('POST /events while the broker is unreachable', () => {
     await inbound.waitFor('the event after it on the inbound topic', (m) => m.event?.id === after.id);
     expect(inbound.messages.filter((m) => m.event?.id === event.id)).toHaveLength(1);
     expect(await inboxCount(event.id)).toBe(1);
+  });
+
+  it('sends with a new producer when the broker no longer takes the door producer\'s sequence, and answers 202', async () => {
+    // What a broker that recovered from a kill without this producer's state answers, until a new producer id is asked for.
+    proxy.refuseProducesUntilNewProducerId(OUT_OF_ORDER_SEQUENCE_NUMBER);
+    const next = hulpvraag(HTTPS_PARTNER, [makeBsn()]);
+    expect((await post(next)).status).toBe(202);
+    expect(proxy.refusedProduces).toBeGreaterThan(0);
+    const metrics = await (await fetch(`${scenario.hub.url}/metrics`)).text();
+    expect(metrics).toMatch(/^ketenhub_producer_renewals_total{producer="https-door"} [1-9]/m);
+    // Stored once, though the refused send may have reached the broker as well.
+    await pollUntil('the event applied', async () => ((await inboxCount(next.id)) === 1 ? true : undefined));
   });
 });

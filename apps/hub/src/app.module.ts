@@ -100,7 +100,7 @@ export class AppModule {
           provide: HttpIngress,
           inject: [Topics, GatewayProducer],
           useFactory: (topics: Topics, producer: GatewayProducer) => new HttpIngress({
-            contracts, topics, dataSource, inbox: new InboxStore(), producer: () => producer.get(), maxMessageBytes: config.maxMessageBytes,
+            contracts, topics, dataSource, inbox: new InboxStore(), send: (record) => producer.send(record), maxMessageBytes: config.maxMessageBytes,
           }),
         },
         DeliveryBridge,

@@ -16,3 +16,20 @@ export function withoutParametersError(what: string, error: unknown): Error {
   const code = (error as { code?: unknown }).code;
   return new Error(`${what}: ${error instanceof Error ? error.message : String(error)}${typeof code === 'string' ? ` (${code})` : ''}`);
 }
+
+/**
+ * kafkajs' names of the broker's answers that say it no longer takes this producer's sequence of
+ * messages: after a broker that was killed recovers its log, it may not hold the producer's state
+ * any more, and every later send of that producer is refused the same way. Only a new producer
+ * id helps (a fault run on e3bedd9: the relay refused for two minutes, until the hub was killed).
+ */
+const PRODUCER_STATE_LOST = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
+
+/** Whether an error, or one it was caused by, says the broker lost this producer's state. */
+export function producerStateLost(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const type = (e as { type?: unknown }).type;
+    if (typeof type === 'string' && PRODUCER_STATE_LOST.has(type)) return true;
+  }
+  return false;
+}

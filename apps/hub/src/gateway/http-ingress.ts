@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { Producer } from 'kafkajs';
+import type { ProducerRecord } from 'kafkajs';
 import { decodeCloudEvent, type Contracts, type SchemaError } from '@ketenhub/contracts';
 import { CLOUDEVENTS_CONTENT_TYPE, partnerSource, type Topics } from '@ketenhub/messaging';
 import type { InboxStore } from '@ketenhub/persistence';
@@ -35,7 +35,7 @@ const IGNORED_HEADERS = new Set(['ce-datacontenttype']);
 export class HttpIngress {
   constructor(
     private readonly deps: {
-      contracts: Contracts; topics: Topics; dataSource: DataSource; inbox: InboxStore; producer: () => Producer | undefined; maxMessageBytes: number;
+      contracts: Contracts; topics: Topics; dataSource: DataSource; inbox: InboxStore; send: (record: ProducerRecord) => Promise<void>; maxMessageBytes: number;
     },
   ) {}
 
@@ -65,10 +65,8 @@ export class HttpIngress {
         errors: [{ pointer: '/id', keyword: 'ketenhub-unique-id', message: `event id '${event.id}' was accepted before with different content` }],
       };
     }
-    const producer = this.deps.producer();
-    if (!producer) throw new Error('the gateway producer is not connected yet');
     // One key per partner: its events keep the order it posted them in, as on its own topic.
-    await producer.send({
+    await this.deps.send({
       topic: this.deps.topics.inbound(partner.id), acks: -1,
       messages: [{ key: partner.id, value: built.bytes, headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE, 'ketenhub-ingress': 'https' } }],
     });

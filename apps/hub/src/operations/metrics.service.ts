@@ -20,8 +20,9 @@ export class MetricsService {
   });
   readonly consumerLag = new Gauge({ name: 'ketenhub_consumer_lag', help: 'Messages on inbound topics not yet committed by the hub', labelNames: ['topic', 'partition'], registers: [this.registry] });
   readonly outboxBacklog = new Gauge({ name: 'ketenhub_outbox_backlog', help: 'Outbox messages not yet published', registers: [this.registry] });
-  readonly relayProducerRenewals = new Counter({
-    name: 'ketenhub_relay_producer_renewals_total', help: 'Times the outbox relay replaced its producer because the broker no longer accepted its sequence', registers: [this.registry],
+  readonly producerRenewals = new Counter({
+    name: 'ketenhub_producer_renewals_total', help: 'Times a producer was replaced because the broker no longer accepted its sequence (outbox relay, HTTPS door)',
+    labelNames: ['producer'], registers: [this.registry],
   });
   readonly httpEvents = new Counter({
     name: 'ketenhub_http_events_total', help: 'Events posted to the HTTPS door, by answer (accepted, duplicate, or the rejection reason)',

@@ -7,6 +7,7 @@ import { KAFKA_RETRY } from '@ketenhub/messaging';
 import { OutboxStore } from '@ketenhub/persistence';
 import { MetricsService } from '../operations/metrics.service';
 import { DATA_SOURCE, HUB_CONFIG, KAFKA } from '../tokens';
+import { producerStateLost } from '../kafka-errors';
 import { WakeableSleep } from '../wakeable-sleep';
 
 /** Any number (here: 'KHUB') that no other advisory lock in this database uses. */
@@ -17,23 +18,6 @@ const LOCK_RETRY_MS = 20;
 
 /** What one look at the outbox did: how many messages it published, or that another relay holds the lock. */
 type Look = { sent: number } | { lockTaken: true };
-
-/**
- * kafkajs' names of the broker's answers that say it no longer takes this producer's sequence of
- * messages: after a broker that was killed recovers its log, it may not hold the producer's state
- * any more, and every later send of that producer is refused the same way. Only a new producer
- * id helps (a fault run on 0f254f6: the relay refused for two minutes, until the hub was killed).
- */
-const PRODUCER_STATE_LOST = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
-
-/** Whether an error, or one it was caused by, says the broker lost this producer's state. */
-export function producerStateLost(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const type = (e as { type?: unknown }).type;
-    if (typeof type === 'string' && PRODUCER_STATE_LOST.has(type)) return true;
-  }
-  return false;
-}
 
 /**
  * Publishes the outbox in seq order with an idempotent producer, then records how far it got (one
@@ -87,7 +71,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.producer = undefined;
     await old?.disconnect().catch(() => undefined);
     this.producer = await this.connectProducer();
-    this.metrics.relayProducerRenewals.inc();
+    this.metrics.producerRenewals.inc({ producer: 'outbox-relay' });
     this.logger.warn('outbox relay: the broker no longer accepted its producer\'s sequence; publishing again with a new producer');
   }
 

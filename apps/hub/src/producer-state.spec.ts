@@ -1,5 +1,5 @@
 import { KafkaJSNonRetriableError, KafkaJSProtocolError, KafkaJSConnectionError } from 'kafkajs';
-import { producerStateLost } from './outbox.relay';
+import { producerStateLost } from './kafka-errors';
 
 /** A protocol error as kafkajs makes it from the broker's error code. */
 function protocolError(type: string, code: number): Error {
