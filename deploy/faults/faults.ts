@@ -122,8 +122,14 @@ function schedule(kills: number, hubs: number, loadMs: number, random: () => num
   const times = kinds.map(() => from + random() * (to - from)).sort((a, b) => a - b);
   // The webhook outage may last up to WEBHOOK_OUTAGE_MAX_MS and must meet requests: it starts early enough to end within the load.
   const lastWebhookStart = Math.max(from, to - WEBHOOK_OUTAGE_MAX_MS);
+  // The broker and the database must come back while the load still runs, or how the hubs take up
+  // the load again is not measured: a killed broker recovers its log for about 20 s after its
+  // downtime (up to 12 s), and 100 events at 25/s take 4 s more.
+  const lastOutageStart = Math.max(from, to - OUTAGE_HEADROOM_MS);
+  const startOf = (kind: FaultKind, at: number) =>
+    kind === 'webhook' ? Math.min(at, lastWebhookStart) : kind === 'kill' ? at : Math.min(at, lastOutageStart);
   return kinds.map((kind, i) => ({
-    atMs: kind === 'webhook' ? Math.min(times[i], lastWebhookStart) : times[i], kind, downMs: 4_000 + Math.round(random() * 8_000), target: Math.floor(random() * hubs),
+    atMs: startOf(kind, times[i]), kind, downMs: 4_000 + Math.round(random() * 8_000), target: Math.floor(random() * hubs),
   }));
 }
 
@@ -343,6 +349,9 @@ interface FaultContext {
   /** Outages after which the hub did not resume within RECOVERY_MS. */
   unrecovered: string[];
 }
+
+/** How long before the load's end the broker and database outages start at the latest. */
+const OUTAGE_HEADROOM_MS = 50_000;
 
 /** The longest the webhook endpoint stays down waiting for a request to refuse. */
 const WEBHOOK_OUTAGE_MAX_MS = 40_000;
