@@ -53,7 +53,11 @@ export class GatewayProducer implements OnApplicationBootstrap, OnApplicationShu
       idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner,
       retry: DOOR_KAFKA_RETRY,
     });
-    return producer.connect().then(() => producer);
+    // Not left half connected when it fails: the next request starts another.
+    return producer.connect().then(() => producer, async (error: unknown) => {
+      await producer.disconnect().catch(() => undefined);
+      throw error;
+    });
   }
 
   /** A new producer in place of `stale` (once, however many requests met the refusal). */

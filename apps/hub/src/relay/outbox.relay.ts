@@ -57,7 +57,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       // away delays delivery, it does not lose or reorder it.
       retry: { ...KAFKA_RETRY, retries: Number.MAX_SAFE_INTEGER },
     });
-    await producer.connect();
+    try {
+      await producer.connect();
+    } catch (error) {
+      // Not left half connected: the next attempt starts another.
+      await producer.disconnect().catch(() => undefined);
+      throw error;
+    }
     return producer;
   }
 
