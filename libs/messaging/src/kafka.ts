@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type ConsumerConfig, type LogEntry, type RetryOptions } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type ConsumerConfig, type LogEntry, type Producer, type RetryOptions } from 'kafkajs';
 
 /**
  * The longest wait between two tries of the hub's Kafka clients to reach the broker (kafkajs'
@@ -8,6 +8,9 @@ import { Kafka, logLevel, type ConsumerConfig, type LogEntry, type RetryOptions 
  * a run of the same seed, 1.1 and 1.2 s. A try every 2 s while the broker is away costs nothing.
  */
 export const KAFKA_RETRY_MAX_MS = 2_000;
+
+/** Every retry setting of kafkajs that the hub sets. */
+export type KafkaRetry = Required<Pick<RetryOptions, 'initialRetryTime' | 'maxRetryTime' | 'factor' | 'multiplier' | 'retries'>>;
 
 /**
  * How the hub's Kafka clients try again, every setting spelled out. Reconnecting to the broker is
@@ -22,9 +25,6 @@ export const KAFKA_RETRY_MAX_MS = 2_000;
  * reached (94 s with the default), which is why the HTTPS door has a client of its own that gives
  * up sooner (DOOR_KAFKA_RETRY).
  */
-/** Every retry setting of kafkajs that the hub sets. */
-export type KafkaRetry = Required<Pick<RetryOptions, 'initialRetryTime' | 'maxRetryTime' | 'factor' | 'multiplier' | 'retries'>>;
-
 export const KAFKA_RETRY: KafkaRetry = {
   initialRetryTime: 200, maxRetryTime: KAFKA_RETRY_MAX_MS, factor: 0.2, multiplier: 2, retries: 8,
 };
@@ -48,7 +48,7 @@ export type KafkaLog = (level: 'error' | 'warn' | 'info' | 'debug', message: str
  * A kafkajs client whose log lines go to the hub's logger instead of the console; `retry` for a
  * client that should wait longer or shorter than KAFKA_RETRY before it gives up.
  */
-export function createKafka(clientId: string, brokers: string[], log: KafkaLog, retry: RetryOptions = KAFKA_RETRY): Kafka {
+export function createKafka(clientId: string, brokers: string[], log: KafkaLog, retry: RetryOptions = {}): Kafka {
   return new Kafka({
     clientId,
     brokers,
@@ -60,4 +60,20 @@ export function createKafka(clientId: string, brokers: string[], log: KafkaLog, 
       log(mapped, `kafkajs ${namespace}: ${message}`, extra);
     },
   });
+}
+
+/**
+ * A connected idempotent producer with one request in flight, so the broker keeps its messages in
+ * the order they were sent and drops a repeat of one it has; `retry` says how long a send may try.
+ * One that fails to connect is disconnected rather than left half connected.
+ */
+export async function connectIdempotentProducer(kafka: Kafka, retry: RetryOptions): Promise<Producer> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner, retry });
+  try {
+    await producer.connect();
+  } catch (error) {
+    await producer.disconnect().catch(() => undefined);
+    throw error;
+  }
+  return producer;
 }

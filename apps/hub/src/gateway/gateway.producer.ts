@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Partitioners, type Kafka, type Producer, type ProducerRecord } from 'kafkajs';
+import type { Kafka, Producer, ProducerRecord } from 'kafkajs';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
-import { KAFKA_RETRY, type KafkaRetry } from '@ketenhub/messaging';
+import { connectIdempotentProducer, KAFKA_RETRY, type KafkaRetry } from '@ketenhub/messaging';
 import { producerStateLost } from '../kafka-errors';
 import { MetricsService } from '../operations/metrics.service';
 import { DOOR_KAFKA } from '../tokens';
@@ -49,15 +49,7 @@ export class GatewayProducer implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private connectProducer(): Promise<Producer> {
-    const producer = this.kafka.producer({
-      idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner,
-      retry: DOOR_KAFKA_RETRY,
-    });
-    // Not left half connected when it fails: the next request starts another.
-    return producer.connect().then(() => producer, async (error: unknown) => {
-      await producer.disconnect().catch(() => undefined);
-      throw error;
-    });
+    return connectIdempotentProducer(this.kafka, DOOR_KAFKA_RETRY);
   }
 
   /** A new producer in place of `stale` (once, however many requests met the refusal). */

@@ -1,9 +1,9 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import type { Kafka, Message, Producer } from 'kafkajs';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import type { DataSource } from 'typeorm';
 import type { HubConfig } from '@ketenhub/config';
-import { KAFKA_RETRY } from '@ketenhub/messaging';
+import { connectIdempotentProducer, KAFKA_RETRY } from '@ketenhub/messaging';
 import { OutboxStore } from '@ketenhub/persistence';
 import { MetricsService } from '../operations/metrics.service';
 import { DATA_SOURCE, HUB_CONFIG, KAFKA } from '../tokens';
@@ -47,24 +47,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.loop = this.run();
   }
 
-  private async connectProducer(): Promise<Producer> {
-    const producer = this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      // An idempotent producer keeps retrying rather than give up on a sequence: a broker that is
-      // away delays delivery, it does not lose or reorder it.
-      retry: { ...KAFKA_RETRY, retries: Number.MAX_SAFE_INTEGER },
-    });
-    try {
-      await producer.connect();
-    } catch (error) {
-      // Not left half connected: the next attempt starts another.
-      await producer.disconnect().catch(() => undefined);
-      throw error;
-    }
-    return producer;
+  private connectProducer(): Promise<Producer> {
+    // An idempotent producer keeps retrying rather than give up on a sequence: a broker that is
+    // away delays delivery, it does not lose or reorder it.
+    return connectIdempotentProducer(this.kafka, { ...KAFKA_RETRY, retries: Number.MAX_SAFE_INTEGER });
   }
 
   /**
