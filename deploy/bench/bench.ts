@@ -5,11 +5,16 @@
  * Measures the hub against the same broker and database in one run:
  *   1. raw pipe: a kafkajs consumer that produces every message it reads to another topic and does
  *      nothing else (batch in, batch out, offsets committed per batch): the ceiling of the bus here;
+ *      then, with it still running, the latency phase's events at its rate through it;
  *   2. saturation: a realistic mix of chain events for many families written to the partners'
  *      inbound topics of the Flevoland region (every role), then drained by the hub: validate,
  *      family record, routing, outbox, audit, delivery to outbound topics;
  *   3. latency: the same mix produced at a fixed rate; end-to-end latency is partner produce to the
  *      first routed message on any outbound topic (matched by causationid).
+ *   3b. floor (floor.ts): the same events, then the same paced ones, through only what the fixed
+ *      architecture makes every event cost (inbox, outbox and audit in one transaction through the
+ *      hub's stores, an outbox relay), with as many messages and audit records per event as the hub
+ *      wrote in phases 2 and 3: the most the hub could reach on this machine;
  *   4. growth (with --growth): for each number of families, a fresh database seeded with that many
  *      families (seed.ts), the hub started on it, and --growth-events new events applied in five
  *      waves (the stories' steps, in order); cost per event in wall time, hub CPU and apply time.
@@ -29,7 +34,9 @@ import { Client } from 'pg';
 import { PUBLISHED_UP_TO } from '@ketenhub/persistence';
 import { startDevEnv, type DevEnv } from '../local/devenv';
 import { repoRoot } from '../local/process-util';
-import { chainEvent, familyStory, MAX_FAMILIES, type ChainEvent } from './chain-mix';
+import { floorPipe } from './floor';
+import { pace } from './pace';
+import { chainEvent, familyStory, interleavedMix, MAX_FAMILIES, STORY_LENGTH, type ChainEvent } from './chain-mix';
 import { seedFamilies, seededChildId, seedUuid } from './seed';
 
 interface Options {
@@ -116,7 +123,11 @@ async function createDatabase(adminUrl: string): Promise<string> {
   return url.toString();
 }
 
-async function rawPipe(kafka: Kafka, prefix: string, payloads: Buffer[]): Promise<number> {
+/**
+ * The raw pipe: its throughput on `payloads`, and then, with the pipe still running, the latency of
+ * `paced` events produced at `rate` per second (produce to the copy's arrival at a reader).
+ */
+async function rawPipe(kafka: Kafka, prefix: string, payloads: Buffer[], paced: Array<{ id: string; key: string; value: Buffer }>, rate: number): Promise<{ rate: number; latencies: number[] }> {
   const admin = kafka.admin();
   await admin.connect();
   const from = `${prefix}raw.in`;
@@ -146,9 +157,35 @@ async function rawPipe(kafka: Kafka, prefix: string, payloads: Buffer[]): Promis
   });
   while (copied < payloads.length) await sleep(50);
   const seconds = (Date.now() - started) / 1000;
+
+  // Latency: a reader of the copies (it reads the throughput part's first, then waits for more).
+  const arrived = new Map<string, number>();
+  let read = 0;
+  const reader = kafka.consumer({ groupId: `${prefix}raw-reader` });
+  await reader.connect();
+  await reader.subscribe({ topics: [to], fromBeginning: true });
+  await reader.run({
+    autoCommit: false,
+    eachBatch: async ({ batch }) => {
+      const now = Date.now();
+      read += batch.messages.length;
+      for (const m of batch.messages) {
+        // The bench's events are written with `id` right after `specversion`: the first id is theirs.
+        const id = /"id":"([^"]+)"/.exec(m.value?.toString('utf8') ?? '')?.[1];
+        if (id && !arrived.has(id)) arrived.set(id, now);
+      }
+    },
+  });
+  while (read < payloads.length) await sleep(50);
+  const sentAt = new Map<string, number>();
+  await pace(paced, rate, (slice) => producer.send({ topic: from, acks: -1, messages: slice.map((e) => ({ key: e.key, value: e.value })) }), sentAt);
+  const readBy = Date.now() + 10_000;
+  while (paced.some((e) => !arrived.has(e.id)) && Date.now() < readBy) await sleep(100);
+  await reader.disconnect();
   await consumer.disconnect();
   await producer.disconnect();
-  return payloads.length / seconds;
+  const latencies = paced.flatMap((e) => (arrived.has(e.id) ? [arrived.get(e.id)! - sentAt.get(e.id)!] : [])).sort((a, b) => a - b);
+  return { rate: payloads.length / seconds, latencies };
 }
 
 async function startHub(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
@@ -383,10 +420,16 @@ function hubEnv(env: DevEnv, databaseUrl: string, prefix: string): Record<string
   };
 }
 
+/** A chain event as the raw pipe and the floor send it, keeping the event for the hub's phase. */
+function asBytes(chain: ChainEvent): { id: string; key: string; value: Buffer; chain: ChainEvent } {
+  return { id: chain.event.id, key: chain.key, value: Buffer.from(JSON.stringify(chain.event)), chain };
+}
+
 interface PipeAndHubFigures {
-  eventsPerSecond: number; rawPipeEventsPerSecond: number; ratio: number; p50Ms: number; p95Ms: number; p99Ms: number; p999Ms: number;
+  eventsPerSecond: number; rawPipeEventsPerSecond: number; ratio: number; rawP50Ms: number; rawP99Ms: number; p50Ms: number; p95Ms: number; p99Ms: number; p999Ms: number;
   latencySamples: number; pacedRate: number; peakRssMiB: number; hubCpuCoresAtSaturation: number; machineCpuCoresAtSaturation: number;
-  meanGroupAtSaturation: number; meanGroupPaced: number; machineCpuCoresPaced: number; events: number; families: number;
+  meanGroupAtSaturation: number; meanGroupPaced: number; machineCpuCoresPaced: number; floorEventsPerSecond: number; hubToFloor: number;
+  floorP50Ms: number; floorP99Ms: number; floorLatencySamples: number; machineCpuCoresAtFloor: number; machineCpuCoresFloorPaced: number; floorMessagesPerEvent: number; floorAuditsPerEvent: number; events: number; families: number;
 }
 
 async function main(): Promise<void> {
@@ -403,7 +446,7 @@ async function main(): Promise<void> {
     const growth: GrowthFigure[] = [];
     for (const families of opts.growth) growth.push(await growthAt(env, kafka, `${prefix.slice(0, -1)}-g${families}.`, families, opts.growthEvents));
     // Without the first three phases their fields are null: the line keeps its shape.
-    const skipped = { eventsPerSecond: null, rawPipeEventsPerSecond: null, ratio: null, p50Ms: null, p95Ms: null, p99Ms: null, p999Ms: null, latencySamples: null, peakRssMiB: null };
+    const skipped = { eventsPerSecond: null, rawPipeEventsPerSecond: null, ratio: null, p50Ms: null, p95Ms: null, p99Ms: null, p999Ms: null, latencySamples: null, peakRssMiB: null, floorEventsPerSecond: null, hubToFloor: null, floorP50Ms: null, floorP99Ms: null, rawP50Ms: null, rawP99Ms: null };
     const result = { ...(figures ?? skipped), ...(opts.growth.length > 0 ? { growth } : {}), benchSeconds: Math.round((Date.now() - started) / 1000) };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
@@ -422,8 +465,11 @@ async function pipeAndHub(env: DevEnv, kafka: Kafka, prefix: string, opts: Optio
     }
     if (step > 10) break;
   }
-  const rawRate = await rawPipe(kafka, prefix, mix.map((e) => Buffer.from(JSON.stringify(e.event))));
-  progress(`raw pipe: ${rawRate.toFixed(0)} messages/s`);
+  // The latency phases' events: new families' stories, step by step.
+  const paced = interleavedMix(Math.ceil((opts.rate * opts.rateSeconds) / STORY_LENGTH), opts.families).slice(0, opts.rate * opts.rateSeconds).map(asBytes);
+  const raw = await rawPipe(kafka, prefix, mix.map((e) => Buffer.from(JSON.stringify(e.event))), paced, opts.rate);
+  const rawRate = raw.rate;
+  progress(`raw pipe: ${rawRate.toFixed(0)} messages/s; at ${opts.rate}/s p50 ${percentile(raw.latencies, 50)} p99 ${percentile(raw.latencies, 99)} ms (${raw.latencies.length} samples)`);
 
   const databaseUrl = await createDatabase(env.databaseUrl);
   const hub = await startHub(hubEnv(env, databaseUrl, prefix));
@@ -481,23 +527,11 @@ async function pipeAndHub(env: DevEnv, kafka: Kafka, prefix: string, opts: Optio
   progress(`saturation: ${eventsPerSecond.toFixed(0)} events/s; hub CPU ${(cpuSaturation * 100).toFixed(0)} % of one core, machine ${machineSaturation.toFixed(2)} of ${os.cpus().length} cores busy; ${meanGroup.toFixed(1)} messages per group`);
 
   // Latency at a fixed rate, on new families.
-  const rateStories = Array.from({ length: Math.ceil((opts.rate * opts.rateSeconds) / 5) }, (_, n) => familyStory(opts.families + n));
-  const paced: ChainEvent[] = [];
-  for (let step = 0; step < 5; step++) for (const story of rateStories) paced.push(story[step]);
-  const total = Math.min(paced.length, opts.rate * opts.rateSeconds);
-  const pacedIds: string[] = [];
+  const pacedIds = paced.map((e) => e.id);
   const machinePacedBefore = machineBusySeconds();
-  const tick = 50;
-  const perTick = Math.max(1, Math.round((opts.rate * tick) / 1000));
   const rateStart = Date.now();
-  for (let i = 0; i < total; i += perTick) {
-    const slice = paced.slice(i, Math.min(i + perTick, total));
-    await produceAll(producer, prefix, slice, sentAt);
-    for (const e of slice) pacedIds.push(e.event.id as string);
-    const due = rateStart + ((i + perTick) / opts.rate) * 1000;
-    if (due > Date.now()) await sleep(due - Date.now());
-  }
-  progress(`paced ${total} events at ${(total / ((Date.now() - rateStart) / 1000)).toFixed(0)}/s; waiting for deliveries`);
+  await pace(paced, opts.rate, (slice) => produceAll(producer, prefix, slice.map((e) => e.chain), sentAt), sentAt);
+  progress(`paced ${paced.length} events at ${(paced.length / ((Date.now() - rateStart) / 1000)).toFixed(0)}/s; waiting for deliveries`);
   const machinePaced = (machineBusySeconds() - machinePacedBefore) / ((Date.now() - rateStart) / 1000);
   const deadline = Date.now() + 120_000;
   const routed = () => pacedIds.filter((id) => firstDelivery.has(id)).length;
@@ -506,10 +540,11 @@ async function pipeAndHub(env: DevEnv, kafka: Kafka, prefix: string, opts: Optio
   while (Date.now() < deadline) {
     await sleep(1000);
     const now = routed();
-    if (now === previous && (await accepted()) >= mix.length + total) break;
+    if (now === previous && (await accepted()) >= mix.length + paced.length) break;
     previous = now;
   }
   const afterPaced = await hubCounters(hub.url);
+  const [written] = (await db.query('SELECT (SELECT count(*) FROM inbox)::int AS inbox, (SELECT count(*) FROM outbox)::int AS outbox, (SELECT count(*) FROM audit_log)::int AS audit')).rows as Array<{ inbox: number; outbox: number; audit: number }>;
   const meanGroupPaced = (afterPaced.groupedMessages - groups.groupedMessages) / Math.max(1, afterPaced.groups - groups.groups);
   progress(`paced: ${meanGroupPaced.toFixed(1)} messages per group; machine ${machinePaced.toFixed(2)} of ${os.cpus().length} cores busy while producing`);
   const latencies = pacedIds.flatMap((id) => (firstDelivery.has(id) ? [firstDelivery.get(id)! - sentAt.get(id)!] : [])).sort((a, b) => a - b);
@@ -518,12 +553,26 @@ async function pipeAndHub(env: DevEnv, kafka: Kafka, prefix: string, opts: Optio
   await producer.disconnect();
   await reader.disconnect();
   await db.end();
+
+  // The floor: the same events through only what the fixed architecture makes every event cost.
+  const shape = { messagesPerEvent: written.outbox / written.inbox, auditsPerEvent: written.audit / written.inbox, groupSize: 300, relayBatch: 500 };
+  progress(`floor: ${shape.messagesPerEvent.toFixed(2)} messages and ${shape.auditsPerEvent.toFixed(2)} audit records per event, as the hub wrote them`);
+  const floor = await floorPipe(kafka, prefix, await createDatabase(env.databaseUrl), { saturation: mix.map(asBytes), paced, rate: opts.rate },
+    shape, machineBusySeconds, progress);
+  const fl = floor.latencies;
+  progress(`floor: ${floor.eventsPerSecond.toFixed(0)} events/s in ${floor.transactions} transactions, machine ${floor.machineCores.toFixed(2)} of ${os.cpus().length} cores busy; `
+    + `at ${opts.rate}/s p50 ${percentile(fl, 50)} p99 ${percentile(fl, 99)} ms (${fl.length} samples), machine ${floor.machineCoresPaced.toFixed(2)} cores busy`);
   return {
     eventsPerSecond: Math.round(eventsPerSecond), rawPipeEventsPerSecond: Math.round(rawRate), ratio: Number((eventsPerSecond / rawRate).toFixed(4)),
+    rawP50Ms: percentile(raw.latencies, 50), rawP99Ms: percentile(raw.latencies, 99),
     p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95), p99Ms: percentile(latencies, 99), p999Ms: percentile(latencies, 99.9),
     latencySamples: latencies.length, pacedRate: opts.rate, peakRssMiB: Math.round(stats.peakRssMiB), hubCpuCoresAtSaturation: Number(cpuSaturation.toFixed(2)),
     machineCpuCoresAtSaturation: Number(machineSaturation.toFixed(2)), meanGroupAtSaturation: Number(meanGroup.toFixed(1)),
     meanGroupPaced: Number(meanGroupPaced.toFixed(1)), machineCpuCoresPaced: Number(machinePaced.toFixed(2)),
+    floorEventsPerSecond: Math.round(floor.eventsPerSecond), hubToFloor: Number((eventsPerSecond / floor.eventsPerSecond).toFixed(4)),
+    floorP50Ms: percentile(fl, 50), floorP99Ms: percentile(fl, 99), floorLatencySamples: fl.length,
+    machineCpuCoresAtFloor: Number(floor.machineCores.toFixed(2)), machineCpuCoresFloorPaced: Number(floor.machineCoresPaced.toFixed(2)), floorMessagesPerEvent: Number(shape.messagesPerEvent.toFixed(2)),
+    floorAuditsPerEvent: Number(shape.auditsPerEvent.toFixed(2)),
     events: mix.length, families: opts.families,
   };
 }
