@@ -35,7 +35,7 @@ import { PUBLISHED_UP_TO } from '@ketenhub/persistence';
 import { startDevEnv, type DevEnv } from '../local/devenv';
 import { repoRoot } from '../local/process-util';
 import { floorPipe } from './floor';
-import { pace } from './pace';
+import { eventIdOf, pace, readArrivals } from './latency';
 import { chainEvent, familyStory, interleavedMix, MAX_FAMILIES, STORY_LENGTH, type ChainEvent } from './chain-mix';
 import { seedFamilies, seededChildId, seedUuid } from './seed';
 
@@ -159,29 +159,14 @@ async function rawPipe(kafka: Kafka, prefix: string, payloads: Buffer[], paced: 
   const seconds = (Date.now() - started) / 1000;
 
   // Latency: a reader of the copies (it reads the throughput part's first, then waits for more).
-  const arrived = new Map<string, number>();
-  let read = 0;
-  const reader = kafka.consumer({ groupId: `${prefix}raw-reader` });
-  await reader.connect();
-  await reader.subscribe({ topics: [to], fromBeginning: true });
-  await reader.run({
-    autoCommit: false,
-    eachBatch: async ({ batch }) => {
-      const now = Date.now();
-      read += batch.messages.length;
-      for (const m of batch.messages) {
-        // The bench's events are written with `id` right after `specversion`: the first id is theirs.
-        const id = /"id":"([^"]+)"/.exec(m.value?.toString('utf8') ?? '')?.[1];
-        if (id && !arrived.has(id)) arrived.set(id, now);
-      }
-    },
-  });
-  while (read < payloads.length) await sleep(50);
+  const reader = await readArrivals(kafka, `${prefix}raw-reader`, [to], eventIdOf);
+  const arrived = reader.first;
+  while (reader.read() < payloads.length) await sleep(50);
   const sentAt = new Map<string, number>();
   await pace(paced, rate, (slice) => producer.send({ topic: from, acks: -1, messages: slice.map((e) => ({ key: e.key, value: e.value })) }), sentAt);
   const readBy = Date.now() + 10_000;
   while (paced.some((e) => !arrived.has(e.id)) && Date.now() < readBy) await sleep(100);
-  await reader.disconnect();
+  await reader.consumer.disconnect();
   await consumer.disconnect();
   await producer.disconnect();
   const latencies = paced.flatMap((e) => (arrived.has(e.id) ? [arrived.get(e.id)! - sentAt.get(e.id)!] : [])).sort((a, b) => a - b);
@@ -479,23 +464,9 @@ async function pipeAndHub(env: DevEnv, kafka: Kafka, prefix: string, opts: Optio
   const accepted = async () => Number((await db.query('SELECT count(*) AS n FROM inbox')).rows[0].n);
   const unpublished = async () => Number((await db.query(`SELECT count(*) AS n FROM outbox WHERE seq > ${PUBLISHED_UP_TO}`)).rows[0].n);
 
-  const firstDelivery = new Map<string, number>();
-  // A fetch returns as soon as any message is there (minBytes 1), so the default wait adds no
-  // latency; a short one (it was 20 ms) made the broker answer empty fetches fifty times a
-  // second whenever the hub was idle. The group is this run's own: nothing to commit.
-  const reader = kafka.consumer({ groupId: `${prefix}bench-reader` });
-  await reader.connect();
-  await reader.subscribe({ topics: [new RegExp(`^${prefix.replace('.', '\\.')}outbound\\.`)], fromBeginning: true });
-  await reader.run({
-    autoCommit: false,
-    eachBatch: async ({ batch }) => {
-      const now = Date.now();
-      for (const m of batch.messages) {
-        const cause = /"causationid":"([^"]+)"/.exec(m.value?.toString('utf8') ?? '')?.[1];
-        if (cause && !firstDelivery.has(cause)) firstDelivery.set(cause, now);
-      }
-    },
-  });
+  const reader = await readArrivals(kafka, `${prefix}bench-reader`, [new RegExp(`^${prefix.replace('.', '\\.')}outbound\\.`)],
+    (value) => /"causationid":"([^"]+)"/.exec(value)?.[1]);
+  const firstDelivery = reader.first;
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
 
@@ -551,7 +522,7 @@ async function pipeAndHub(env: DevEnv, kafka: Kafka, prefix: string, opts: Optio
   const stats = procStats(pid);
   await stopHub(hub.child);
   await producer.disconnect();
-  await reader.disconnect();
+  await reader.consumer.disconnect();
   await db.end();
 
   // The floor: the same events through only what the fixed architecture makes every event cost.

@@ -24,7 +24,7 @@ import { Partitioners, type Kafka, type Message } from 'kafkajs';
 import type { AuditFields } from '@ketenhub/audit';
 import { connectIdempotentProducer, KAFKA_RETRY } from '@ketenhub/messaging';
 import { AuditStore, createDataSource, InboxStore, insertRows, migrate, OutboxStore, type InboxEntry, type OutboxMessage } from '@ketenhub/persistence';
-import { pace } from './pace';
+import { eventIdOf, pace, readArrivals } from './latency';
 
 export interface FloorShape {
   /** Outbox messages per event, as the hub wrote them in the same run (outbox rows / inbox rows). */
@@ -95,21 +95,8 @@ export async function floorPipe(
 
   // Read what the relay publishes, from the start (as the bench's reader of the hub's outbound
   // topics does during the hub's saturation phase), to time the paced events' first delivery.
-  const firstDelivery = new Map<string, number>();
-  const reader = kafka.consumer({ groupId: `${prefix}floor-reader` });
-  await reader.connect();
-  await reader.subscribe({ topics: [to], fromBeginning: true });
-  await reader.run({
-    autoCommit: false,
-    eachBatch: async ({ batch }) => {
-      const now = Date.now();
-      for (const m of batch.messages) {
-        // The bench's events are written with `id` right after `specversion`: the first id is theirs.
-        const id = /"id":"([^"]+)"/.exec(m.value?.toString('utf8') ?? '')?.[1];
-        if (id && !firstDelivery.has(id)) firstDelivery.set(id, now);
-      }
-    },
-  });
+  const reader = await readArrivals(kafka, `${prefix}floor-reader`, [to], eventIdOf);
+  const firstDelivery = reader.first;
 
   const total = events.length + load.paced.length;
   const expectedMessages = Array.from({ length: total }, (_, i) => shareOf(i, shape.messagesPerEvent)).reduce((a, b) => a + b, 0);
@@ -242,7 +229,7 @@ export async function floorPipe(
     wake?.();
     await relay;
     await consumer.disconnect();
-    await reader.disconnect();
+    await reader.consumer.disconnect();
     await producer.disconnect();
     await dataSource.destroy();
   }
