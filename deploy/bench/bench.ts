@@ -11,11 +11,11 @@
  *      family record, routing, outbox, audit, delivery to outbound topics;
  *   3. latency: the same mix produced at a fixed rate; end-to-end latency is partner produce to the
  *      first routed message on any outbound topic (matched by causationid).
- *   3b. floor (floor.ts): the same events, then the same paced ones, through only what the fixed
+ *   4. floor (floor.ts): the same events, then the same paced ones, through only what the fixed
  *      architecture makes every event cost (inbox, outbox and audit in one transaction through the
  *      hub's stores, an outbox relay), with as many messages and audit records per event as the hub
  *      wrote in phases 2 and 3: the most the hub could reach on this machine;
- *   4. growth (with --growth): for each number of families, a fresh database seeded with that many
+ *   5. growth (with --growth): for each number of families, a fresh database seeded with that many
  *      families (seed.ts), the hub started on it, and --growth-events new events applied in five
  *      waves (the stories' steps, in order); cost per event in wall time, hub CPU and apply time.
  * The hub runs as its own process; its CPU time and peak RSS (VmHWM) come from /proc. Progress
@@ -73,7 +73,7 @@ function options(args: string[]): Options {
   });
   if (raw('growth') !== undefined && growth.length === 0) throw new OptionError('--growth needs at least one number of families, e.g. --growth 10000,100000');
   const only = raw('only');
-  if (only !== undefined && only !== 'growth') throw new OptionError(`--only takes 'growth' (skip the raw pipe, saturation and latency phases); got '${only}'`);
+  if (only !== undefined && only !== 'growth') throw new OptionError(`--only takes 'growth' (skip the raw pipe, saturation, latency and floor phases); got '${only}'`);
   if (only === 'growth' && growth.length === 0) throw new OptionError('--only growth needs --growth with the numbers of families to measure at');
   const growthEvents = value('growth-events', 5_000);
   if (growthEvents < 50) throw new OptionError(`--growth-events must be at least 50, five waves of new and existing families' events (got ${growthEvents})`);
@@ -430,7 +430,7 @@ async function main(): Promise<void> {
     const figures = opts.onlyGrowth ? undefined : await pipeAndHub(env, kafka, prefix, opts);
     const growth: GrowthFigure[] = [];
     for (const families of opts.growth) growth.push(await growthAt(env, kafka, `${prefix.slice(0, -1)}-g${families}.`, families, opts.growthEvents));
-    // Without the first three phases their fields are null: the line keeps its shape.
+    // Without the first four phases their fields are null: the line keeps its shape.
     const skipped = { eventsPerSecond: null, rawPipeEventsPerSecond: null, ratio: null, p50Ms: null, p95Ms: null, p99Ms: null, p999Ms: null, latencySamples: null, peakRssMiB: null, floorEventsPerSecond: null, hubToFloor: null, floorP50Ms: null, floorP99Ms: null, rawP50Ms: null, rawP99Ms: null };
     const result = { ...(figures ?? skipped), ...(opts.growth.length > 0 ? { growth } : {}), benchSeconds: Math.round((Date.now() - started) / 1000) };
     process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -526,6 +526,7 @@ async function pipeAndHub(env: DevEnv, kafka: Kafka, prefix: string, opts: Optio
   await db.end();
 
   // The floor: the same events through only what the fixed architecture makes every event cost.
+  // Groups and relay batches as large as the hub's defaults (KAFKA_APPLY_BATCH_SIZE, RELAY_BATCH_SIZE).
   const shape = { messagesPerEvent: written.outbox / written.inbox, auditsPerEvent: written.audit / written.inbox, groupSize: 300, relayBatch: 500 };
   progress(`floor: ${shape.messagesPerEvent.toFixed(2)} messages and ${shape.auditsPerEvent.toFixed(2)} audit records per event, as the hub wrote them`);
   const floor = await floorPipe(kafka, prefix, await createDatabase(env.databaseUrl), { saturation: mix.map(asBytes), paced, rate: opts.rate },
