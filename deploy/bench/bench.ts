@@ -189,13 +189,12 @@ async function startHub(env: Record<string, string>): Promise<{ child: ChildProc
   return { child, url };
 }
 
-async function produceAll(producer: Producer, prefix: string, events: ChainEvent[], sentAt: Map<string, number>): Promise<void> {
+async function produceAll(producer: Producer, prefix: string, events: ChainEvent[]): Promise<void> {
   const byTopic = new Map<string, Message[]>();
   for (const { partner, key, event } of events) {
     const list = byTopic.get(partner) ?? [];
     list.push({ key, value: Buffer.from(JSON.stringify(event)) });
     byTopic.set(partner, list);
-    sentAt.set(event.id, Date.now());
   }
   await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([partner, messages]) => ({ topic: `${prefix}inbound.${partner}`, messages })) });
 }
@@ -352,7 +351,7 @@ async function growthAt(env: DevEnv, kafka: Kafka, prefix: string, families: num
       let now = before;
       for (const [w, wave] of waves.entries()) {
         const atStart = now;
-        for (let i = 0; i < wave.length; i += 2000) await produceAll(producer, prefix, wave.slice(i, i + 2000), new Map());
+        for (let i = 0; i < wave.length; i += 2000) await produceAll(producer, prefix, wave.slice(i, i + 2000));
         target += wave.length;
         const deadline = Date.now() + Math.max(120_000, wave.length * 200);
         let last = Date.now();
@@ -471,11 +470,10 @@ async function pipeAndHub(env: DevEnv, kafka: Kafka, prefix: string, opts: Optio
   await producer.connect();
 
   // Saturation: everything at once, then drain.
-  const sentAt = new Map<string, number>();
   const cpuBefore = procStats(pid).cpuSeconds;
   const machineBefore = machineBusySeconds();
   const started = Date.now();
-  for (let i = 0; i < mix.length; i += 2000) await produceAll(producer, prefix, mix.slice(i, i + 2000), sentAt);
+  for (let i = 0; i < mix.length; i += 2000) await produceAll(producer, prefix, mix.slice(i, i + 2000));
   progress(`produced ${mix.length} events in ${((Date.now() - started) / 1000).toFixed(1)} s; draining`);
   let done = 0;
   let last = Date.now();
@@ -501,7 +499,8 @@ async function pipeAndHub(env: DevEnv, kafka: Kafka, prefix: string, opts: Optio
   const pacedIds = paced.map((e) => e.id);
   const machinePacedBefore = machineBusySeconds();
   const rateStart = Date.now();
-  await pace(paced, opts.rate, (slice) => produceAll(producer, prefix, slice.map((e) => e.chain), sentAt), sentAt);
+  const sentAt = new Map<string, number>();
+  await pace(paced, opts.rate, (slice) => produceAll(producer, prefix, slice.map((e) => e.chain)), sentAt);
   progress(`paced ${paced.length} events at ${(paced.length / ((Date.now() - rateStart) / 1000)).toFixed(0)}/s; waiting for deliveries`);
   const machinePaced = (machineBusySeconds() - machinePacedBefore) / ((Date.now() - rateStart) / 1000);
   const deadline = Date.now() + 120_000;

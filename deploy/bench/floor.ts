@@ -99,7 +99,9 @@ export async function floorPipe(
   const firstDelivery = reader.first;
 
   const total = events.length + load.paced.length;
-  const expectedMessages = Array.from({ length: total }, (_, i) => shareOf(i, shape.messagesPerEvent)).reduce((a, b) => a + b, 0);
+  // What shareOf gives the first n events, in all.
+  const messagesOf = (n: number) => Math.floor(n * shape.messagesPerEvent);
+  const expectedMessages = messagesOf(total);
   let consumed = 0;
   let published = 0;
   let transactions = 0;
@@ -190,7 +192,7 @@ export async function floorPipe(
     },
   });
 
-  const expectedAtSaturation = Array.from({ length: events.length }, (_, i) => shareOf(i, shape.messagesPerEvent)).reduce((a, b) => a + b, 0);
+  const expectedAtSaturation = messagesOf(events.length);
   const drain = async (toConsume: number, toPublish: number) => {
     let lastProgress = Date.now();
     while ((consumed < toConsume || published < toPublish) && failure === undefined) {

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { HubConfig } from '@ketenhub/config';
 import type { Contracts } from '@ketenhub/contracts';
-import { createKafka, Topics } from '@ketenhub/messaging';
+import { createKafka, Topics, type KafkaLog } from '@ketenhub/messaging';
 import { AuditStore, ConsentStore, DeliveryStore, FamilyStore, InboxStore, OutboxStore, RegieStore } from '@ketenhub/persistence';
 import { BsnVault } from '@ketenhub/privacy';
 import { systemIdOf, type Region } from '@ketenhub/routing';
@@ -48,6 +48,7 @@ export class AppModule {
   static forRoot(deps: HubDependencies): DynamicModule {
     const { config, logger, dataSource, contracts, region } = deps;
     const kafkaLogger = logger.child({ context: 'kafkajs' });
+    const kafkaLog: KafkaLog = (level, message, extra) => kafkaLogger[level](extra, message);
     return {
       module: AppModule,
       imports: [
@@ -61,8 +62,8 @@ export class AppModule {
         { provide: DATA_SOURCE, useValue: dataSource },
         { provide: REGION, useValue: region },
         { provide: CONTRACTS, useValue: contracts },
-        { provide: KAFKA, useValue: createKafka(config.kafka.clientId, config.kafka.brokers, (level, message, extra) => kafkaLogger[level](extra, message)) },
-        { provide: DOOR_KAFKA, useValue: createKafka(config.kafka.clientId, config.kafka.brokers, (level, message, extra) => kafkaLogger[level](extra, message), DOOR_KAFKA_RETRY) },
+        { provide: KAFKA, useValue: createKafka(config.kafka.clientId, config.kafka.brokers, kafkaLog) },
+        { provide: DOOR_KAFKA, useValue: createKafka(config.kafka.clientId, config.kafka.brokers, kafkaLog, DOOR_KAFKA_RETRY) },
         { provide: Topics, useValue: new Topics(config.kafka.topicPrefix) },
         { provide: OutboxStore, useValue: new OutboxStore() },
         {

@@ -1,3 +1,5 @@
+import { causesOf } from './error-causes';
+
 /**
  * A service the hub needs at start did not answer, or refused it: the database or the broker.
  * Not a configuration error (exit 2) as far as the hub can tell, since the service may simply not
@@ -14,10 +16,9 @@ export class BootError extends Error {
 /** The messages along an error's `cause` chain, each once: kafkajs wraps the reason in a retry error or two. */
 export function reasons(error: unknown): string {
   const seen: string[] = [];
-  for (let e: unknown = error; e !== undefined && e !== null && seen.length < 5; e = (e as { cause?: unknown }).cause) {
+  for (const e of causesOf(error)) {
     const message = e instanceof Error ? e.message : String(e);
     if (message && !seen.some((m) => m.includes(message))) seen.push(message);
-    if (!(e instanceof Error)) break;
   }
   return seen.join(': ') || 'no reason given';
 }

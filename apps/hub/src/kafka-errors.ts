@@ -1,3 +1,5 @@
+import { causesOf } from './error-causes';
+
 /**
  * kafkajs logs what a consumer's eachBatch throws, whole: a TypeORM QueryFailedError carries the
  * query's parameters, the partner's message among them. Only the message and the PostgreSQL
@@ -27,9 +29,8 @@ const PRODUCER_STATE_LOST = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PR
 
 /** Whether an error, or one it was caused by, says the broker lost this producer's state. */
 export function producerStateLost(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const type = (e as { type?: unknown }).type;
-    if (typeof type === 'string' && PRODUCER_STATE_LOST.has(type)) return true;
-  }
-  return false;
+  return causesOf(error).some((e) => {
+    const type = e instanceof Error ? (e as { type?: unknown }).type : undefined;
+    return typeof type === 'string' && PRODUCER_STATE_LOST.has(type);
+  });
 }
