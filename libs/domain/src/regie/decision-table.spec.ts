@@ -1,6 +1,6 @@
 /**
- * Every row of the brief's decision table (seed 001, annex B) as a named test on the pure engine,
- * and the West-Brabant West variant (seed 003) where it decides differently.
+ * Every row of the handreiking's decision table (docs/DOMAIN.md) (handreiking perspectiefregie, annex B) as a named test on the pure engine,
+ * and the West-Brabant West variant (pilot West-Brabant West) where it decides differently.
  */
 import { decide, factsOf, type LocalChoices } from './decision-table';
 import { foldFamily } from './family-state';
