@@ -33,4 +33,35 @@ describe('loadHubConfig', () => {
       expect(message).not.toContain('short-secret');
     }
   });
+
+  const problemsOf = (env: Record<string, string>): string => {
+    try {
+      loadHubConfig({ ...valid, ...env });
+    } catch (error) {
+      return (error as ConfigError).message;
+    }
+    return '';
+  };
+
+  it('reads the people\'s OpenID Connect provider only as a whole, with role names that differ', () => {
+    const people = { OIDC_ISSUER: 'https://login.example.nl/realms/keten', OIDC_JWKS_URL: 'https://login.example.nl/realms/keten/certs', OIDC_AUDIENCE: 'ketenhub' };
+    expect(loadHubConfig({ ...valid, ...people }).people).toEqual({
+      ...{ issuer: people.OIDC_ISSUER, jwksUrl: people.OIDC_JWKS_URL, audience: 'ketenhub' },
+      nameClaim: 'name', rolesClaim: 'roles', privacyOfficerRole: 'ketenhub-privacy-officer', informationManagerRole: 'ketenhub-informatiemanager',
+    });
+    expect(loadHubConfig(valid).people).toBeUndefined();
+    expect(problemsOf({ OIDC_ISSUER: people.OIDC_ISSUER })).toContain('OIDC_ISSUER, OIDC_JWKS_URL and OIDC_AUDIENCE go together');
+    expect(problemsOf({ ...people, OIDC_JWKS_URL: 'http://login.example.nl/certs' })).toContain('OIDC_JWKS_URL must be an https address');
+    expect(problemsOf({ ...people, OIDC_PRIVACY_OFFICER_ROLE: 'x', OIDC_INFORMATION_MANAGER_ROLE: 'x' })).toContain('must differ');
+    expect(problemsOf({ ...people, OAUTH_ISSUER: people.OIDC_ISSUER, OAUTH_JWKS_URL: people.OIDC_JWKS_URL })).toContain('OIDC_ISSUER and OAUTH_ISSUER must differ');
+  });
+
+  it('reads the earlier API token keys', () => {
+    const old = Buffer.alloc(32, 1).toString('base64');
+    const config = loadHubConfig({ ...valid, API_TOKEN_PREVIOUS_KEYS: ` ${old} ,` });
+    expect(config.secrets.previousApiTokenKeys).toEqual([Buffer.alloc(32, 1)]);
+    const message = problemsOf({ API_TOKEN_PREVIOUS_KEYS: 'hunter2' });
+    expect(message).toContain('API_TOKEN_PREVIOUS_KEYS entry 1 must be 32 random bytes');
+    expect(message).not.toContain('hunter2');
+  });
 });

@@ -1,0 +1,147 @@
+/**
+ * Issue 21, part 4 and its "Also" list, as an attacker would try them against a running hub
+ * (NODE_ENV=production, the real broker and database): tokens that live for years or name their
+ * partner in the wrong claim, people tokens signed with the shared API key, and a flood of
+ * refused requests.
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SignJWT, decodeProtectedHeader, exportJWK, generateKeyPair, type JWTPayload, type KeyLike } from 'jose';
+import { requestToken } from '../../deploy/local/https-partner';
+import { clientSecretOf } from '../../apps/hub/src/gateway/partner-secrets';
+import { ROLE_GROUPS, testOidcIssuer, type TestOidcIssuer } from '../support/oidc';
+import { openScenario, type Scenario } from '../support/scenario';
+import { testKeys } from '../support/test-env';
+
+const HUB_ISSUER = 'urn:ketenhub:hub';
+const HUB_AUDIENCE = 'urn:ketenhub:api';
+const TEN_YEARS = 10 * 365 * 86_400;
+
+/** An external authorization server for partner tokens (OAUTH_ISSUER), served from this test. */
+async function externalPartnerIssuer(): Promise<{ issuer: string; jwksUrl: string; sign(claims: JWTPayload, exp: number, iat?: number): Promise<string>; close(): Promise<void> }> {
+  const { publicKey, privateKey } = await generateKeyPair('ES256');
+  const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'partners-1', alg: 'ES256', use: 'sig' }] });
+  const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(jwks));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const issuer = `${base}/partners`;
+  return {
+    issuer, jwksUrl: `${base}/partners/jwks`,
+    sign(claims, exp, iat) {
+      const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'partners-1' }).setIssuer(issuer).setAudience(HUB_AUDIENCE).setExpirationTime(exp);
+      if (iat !== undefined) jwt.setIssuedAt(iat);
+      return jwt.sign(privateKey);
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+describe('who may get in (issue 21: tokens, people, the token endpoint, listeners)', () => {
+  const keys = testKeys();
+  const apiKey = Buffer.from(keys.api, 'base64');
+  const partnerKey = Buffer.from(keys.partner, 'base64');
+  let scenario: Scenario;
+  let oidc: TestOidcIssuer;
+  let partners: Awaited<ReturnType<typeof externalPartnerIssuer>>;
+  /** The key id the hub puts in the header of its own tokens, read from one it issued. */
+  let hubKid: string | undefined;
+
+  const get = (path: string, token: string, base = scenario.hub.url) => fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  /** A token signed with the hub's own API_TOKEN_KEY, as only someone holding that key could make it. */
+  function hubToken(claims: JWTPayload, times: { exp: number; iat?: number }): Promise<string> {
+    const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256', ...(hubKid ? { kid: hubKid } : {}) })
+      .setIssuer(HUB_ISSUER).setAudience(HUB_AUDIENCE).setExpirationTime(times.exp);
+    if (times.iat !== undefined) jwt.setIssuedAt(times.iat);
+    return jwt.sign(apiKey);
+  }
+  const person = (role: keyof typeof ROLE_GROUPS, name: string) => oidc.sign({ sub: `${role.toLowerCase()}-1`, name, roles: [ROLE_GROUPS[role]] });
+  const refusedReads = async (partnerId: string) =>
+    (await scenario.db.query("SELECT count(*)::int AS n FROM audit_log WHERE outcome = 'REFUSED' AND actor_partner_id = $1", [partnerId]))[0].n as number;
+
+  beforeAll(async () => {
+    oidc = await testOidcIssuer();
+    partners = await externalPartnerIssuer();
+    scenario = await openScenario([], {
+      OAUTH_ISSUER: partners.issuer, OAUTH_JWKS_URL: partners.jwksUrl, OAUTH_AUDIENCE: HUB_AUDIENCE,
+      PARTNER_RATE_LIMIT_PER_SECOND: '5',
+    }, keys);
+    const issued = await requestToken(scenario.hub.url, 'veilig-thuis-flevoland', clientSecretOf(partnerKey, 'veilig-thuis-flevoland'));
+    expect(issued.status).toBe(200);
+    hubKid = decodeProtectedHeader(((await issued.json()) as { access_token: string }).access_token).kid;
+  });
+  afterAll(async () => {
+    await scenario?.close();
+    await partners?.close();
+  });
+
+  describe('tokens', () => {
+    it('refuses a hub-signed token without iat that is valid for ten years, and one whose expiry is years away however recent its iat', async () => {
+      const noIat = await hubToken({ ketenhub_role: 'PARTNER', sub: 'toegang-almere' }, { exp: now() + TEN_YEARS });
+      const answer = await get('/deliveries', noIat);
+      expect(answer.status).toBe(401);
+      expect(((await answer.json()) as { detail: string }).detail).toMatch(/iat/);
+      const farExpiry = await hubToken({ ketenhub_role: 'PARTNER', sub: 'toegang-almere' }, { exp: now() + TEN_YEARS, iat: now() + TEN_YEARS - 600 });
+      expect((await get('/deliveries', farExpiry)).status).toBe(401);
+      // The same claims with a lifetime within the hour get in: it is the lifetime that is refused.
+      expect((await get('/deliveries', await hubToken({ ketenhub_role: 'PARTNER', sub: 'toegang-almere' }, { exp: now() + 600, iat: now() }))).status).toBe(200);
+    });
+
+    it('puts a key id in the hub\'s own tokens, and refuses a hub token without one', async () => {
+      expect(hubKid).toMatch(/^[A-Za-z0-9_-]{8,}$/);
+      const withoutKid = await new SignJWT({ ketenhub_role: 'PARTNER' }).setProtectedHeader({ alg: 'HS256' }).setSubject('toegang-almere')
+        .setIssuer(HUB_ISSUER).setAudience(HUB_AUDIENCE).setIssuedAt().setExpirationTime('10m').sign(apiKey);
+      const answer = await get('/deliveries', withoutKid);
+      expect(answer.status).toBe(401);
+      expect(((await answer.json()) as { detail: string }).detail).toMatch(/kid/);
+    });
+
+    it('refuses an external partner token that names its partner only in sub, or has no iat and lives ten years', async () => {
+      const subOnly = await partners.sign({ sub: 'toegang-almere' }, now() + 600, now());
+      const answer = await get('/deliveries', subOnly);
+      expect(answer.status).toBe(401);
+      expect(((await answer.json()) as { detail: string }).detail).toContain('client_id');
+      expect((await get('/deliveries', await partners.sign({ client_id: 'toegang-almere' }, now() + TEN_YEARS))).status).toBe(401);
+      expect((await get('/deliveries', await partners.sign({ client_id: 'toegang-almere', sub: 'svc-1' }, now() + 600, now()))).status).toBe(200);
+    });
+  });
+
+  describe('people', () => {
+    it('refuses a correctly signed HS256 privacy officer or information manager token in production, naming the setting', async () => {
+      const officer = await hubToken({ ketenhub_role: 'PRIVACY_OFFICER', sub: 'fg', name: 'Iemand die zegt de FG te zijn' }, { exp: now() + 600, iat: now() });
+      const answer = await get('/privacy/disclosures', officer);
+      expect(answer.status).toBe(401);
+      expect(((await answer.json()) as { detail: string }).detail).toContain('OIDC_ISSUER');
+      const manager = await hubToken({ ketenhub_role: 'INFORMATIEMANAGER', sub: 'im', name: 'Iemand' }, { exp: now() + 600, iat: now() });
+      expect((await get('/admin/config', manager)).status).toBe(401);
+    });
+
+    it('accepts a privacy officer from the OpenID Connect provider, with the name the provider gives in the audit', async () => {
+      const answer = await get('/privacy/disclosures', await person('PRIVACY_OFFICER', 'M. Bakker (FG, OIDC)'));
+      expect(answer.status).toBe(200);
+      const [read] = await scenario.db.query("SELECT actor_role, actor_person FROM audit_log WHERE action = 'AUDIT_READ' ORDER BY seq DESC LIMIT 1");
+      expect(read).toEqual({ actor_role: 'PRIVACY_OFFICER', actor_person: 'M. Bakker (FG, OIDC)' });
+      expect((await get('/admin/config', await person('INFORMATIEMANAGER', 'R. de Boer'))).status).toBe(200);
+      // A person the provider gives neither role, and a provider token that lives ten years, do not get in.
+      expect((await get('/privacy/disclosures', await oidc.sign({ sub: 'x', name: 'X', roles: ['medewerker'] }))).status).toBe(401);
+      expect((await get('/privacy/disclosures', await oidc.sign({ sub: 'x', name: 'X', roles: [ROLE_GROUPS.PRIVACY_OFFICER] }, { seconds: TEN_YEARS, iat: null }))).status).toBe(401);
+    });
+  });
+
+  it('counts refused requests against the partner\'s rate limit before auditing them, so a flood of 403s cannot fill the trail', async () => {
+    const token = await hubToken({ ketenhub_role: 'PARTNER', sub: 'veilig-thuis-flevoland' }, { exp: now() + 600, iat: now() });
+    const before = await refusedReads('veilig-thuis-flevoland');
+    const started = Date.now();
+    const statuses: number[] = [];
+    for (let i = 0; i < 60; i++) statuses.push((await get('/privacy/disclosures', token)).status);
+    const seconds = (Date.now() - started) / 1000;
+    const forbidden = statuses.filter((s) => s === 403).length;
+    const audited = (await refusedReads('veilig-thuis-flevoland')) - before;
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+    expect(forbidden + statuses.filter((s) => s === 429).length).toBe(60);
+    // Every 403 is audited, and there are no more of them than the limit (5 a second) allows.
+    expect(audited).toBe(forbidden);
+    expect(forbidden).toBeLessThanOrEqual(5 * (Math.ceil(seconds) + 1));
+  });
+});
