@@ -1,8 +1,8 @@
 /**
  * Issue 21, part 4 and its "Also" list, as an attacker would try them against a running hub
  * (NODE_ENV=production, the real broker and database): tokens that live for years or name their
- * partner in the wrong claim, people tokens signed with the shared API key, and a flood of
- * refused requests.
+ * partner in the wrong claim, people tokens signed with the shared API key, the token endpoint's
+ * lockout, a malformed Basic header, and a flood of refused requests.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,6 +34,19 @@ async function externalPartnerIssuer(): Promise<{ issuer: string; jwksUrl: strin
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** POST /oauth/token from a chosen local address (all of 127.0.0.0/8 is this machine), as two clients behind different addresses would. */
+function tokenFrom(url: string, localAddress: string, clientId: string, secret: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret }).toString();
+    const request = http.request(`${url}/oauth/token`, { method: 'POST', localAddress, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
 }
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -126,6 +139,29 @@ describe('who may get in (issue 21: tokens, people, the token endpoint, listener
       // A person the provider gives neither role, and a provider token that lives ten years, do not get in.
       expect((await get('/privacy/disclosures', await oidc.sign({ sub: 'x', name: 'X', roles: ['medewerker'] }))).status).toBe(401);
       expect((await get('/privacy/disclosures', await oidc.sign({ sub: 'x', name: 'X', roles: [ROLE_GROUPS.PRIVACY_OFFICER] }, { seconds: TEN_YEARS, iat: null }))).status).toBe(401);
+    });
+  });
+
+  describe('the token endpoint', () => {
+    it('locks out wrong secrets per client id and address: another partner behind the same address still gets its token', async () => {
+      const url = scenario.hub.url;
+      const statuses: number[] = [];
+      for (let i = 0; i < 11; i++) statuses.push(await tokenFrom(url, '127.0.0.1', 'toegang-almere', 'wrong-secret'));
+      expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+      expect(statuses[10]).toBe(429);
+      expect(await tokenFrom(url, '127.0.0.1', 'toegang-almere', clientSecretOf(partnerKey, 'toegang-almere'))).toBe(429);
+      expect(await tokenFrom(url, '127.0.0.1', 'toegang-lelystad', clientSecretOf(partnerKey, 'toegang-lelystad'))).toBe(200);
+      expect(await tokenFrom(url, '127.0.0.2', 'toegang-almere', clientSecretOf(partnerKey, 'toegang-almere'))).toBe(200);
+    });
+
+    it('answers 400, not 500, to a malformed % escape in HTTP Basic authentication', async () => {
+      const answer = await fetch(`${scenario.hub.url}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('toegang-almere:%zz').toString('base64')}` },
+        body: 'grant_type=client_credentials',
+      });
+      expect(answer.status).toBe(400);
+      expect(await answer.json()).toMatchObject({ error: 'invalid_request', error_description: expect.stringContaining('%') });
     });
   });
 
