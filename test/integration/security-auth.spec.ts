@@ -3,16 +3,18 @@
  * (NODE_ENV=production, the real broker and database): tokens that live for years or name their
  * partner in the wrong claim, people tokens signed with the shared API key, formulas in the
  * privacy officer's CSV, the token endpoint's lockout, a malformed Basic header, a YAML alias
- * bomb, and a flood of refused requests.
+ * bomb, a flood of refused requests, and the partner door on a listener of its own.
  */
+import { spawnSync } from 'node:child_process';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
 import { SignJWT, decodeProtectedHeader, exportJWK, generateKeyPair, type JWTPayload, type KeyLike } from 'jose';
 import { requestToken } from '../../deploy/local/https-partner';
 import { clientSecretOf } from '../../apps/hub/src/gateway/partner-secrets';
 import { ROLE_GROUPS, testOidcIssuer, type TestOidcIssuer } from '../support/oidc';
 import { openScenario, type Scenario } from '../support/scenario';
-import { testKeys } from '../support/test-env';
+import { ROOT, testKeys } from '../support/test-env';
 
 const HUB_ISSUER = 'urn:ketenhub:hub';
 const HUB_AUDIENCE = 'urn:ketenhub:api';
@@ -80,7 +82,7 @@ describe('who may get in (issue 21: tokens, people, the token endpoint, listener
     partners = await externalPartnerIssuer();
     scenario = await openScenario([], {
       OAUTH_ISSUER: partners.issuer, OAUTH_JWKS_URL: partners.jwksUrl, OAUTH_AUDIENCE: HUB_AUDIENCE,
-      PARTNER_RATE_LIMIT_PER_SECOND: '5',
+      PARTNER_RATE_LIMIT_PER_SECOND: '5', GATEWAY_PORT: '0',
     }, keys);
     const issued = await requestToken(scenario.hub.url, 'veilig-thuis-flevoland', clientSecretOf(partnerKey, 'veilig-thuis-flevoland'));
     expect(issued.status).toBe(200);
@@ -210,5 +212,53 @@ describe('who may get in (issue 21: tokens, people, the token endpoint, listener
     // Every 403 is audited, and there are no more of them than the limit (5 a second) allows.
     expect(audited).toBe(forbidden);
     expect(forbidden).toBeLessThanOrEqual(5 * (Math.ceil(seconds) + 1));
+  });
+
+  describe('listeners', () => {
+    const gatewayUrl = () => {
+      const line = scenario.hub.logs.find((l) => /^ketenhub hub ready: .* gateway (\S+)/.test(l));
+      const match = line && / gateway (\S+)/.exec(line);
+      if (!match) throw new Error(`the hub did not print a gateway listener in its ready line:\n${scenario.hub.logs.filter((l) => l.startsWith('ketenhub')).join('\n')}`);
+      return match[1];
+    };
+
+    it('serves the partner door on GATEWAY_PORT and nothing else there; the main port keeps /metrics, /api, the admin and privacy APIs', async () => {
+      const gateway = gatewayUrl();
+      expect(gateway).not.toBe(scenario.hub.url);
+      const issued = await requestToken(gateway, 'toegang-lelystad', clientSecretOf(partnerKey, 'toegang-lelystad'));
+      expect(issued.status).toBe(200);
+      const token = ((await issued.json()) as { access_token: string }).access_token;
+      expect((await get('/feed', token, gateway)).status).toBe(200);
+      const posted = await fetch(`${gateway}/events`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/cloudevents+json' }, body: '{}' });
+      expect(posted.status).toBe(400);
+      for (const path of ['/metrics', '/api', '/api/openapi.json', '/admin/config', '/privacy/disclosures']) {
+        const answer = await fetch(`${gateway}${path}`);
+        expect({ path, status: answer.status }).toEqual({ path, status: 404 });
+      }
+      expect((await fetch(`${scenario.hub.url}/metrics`)).status).toBe(200);
+      expect((await fetch(`${scenario.hub.url}/api/openapi.json`)).status).toBe(200);
+      expect((await get('/admin/config', await person('INFORMATIEMANAGER', 'R. de Boer'))).status).toBe(200);
+      expect((await get('/privacy/disclosures', await person('PRIVACY_OFFICER', 'M. Bakker (FG)'))).status).toBe(200);
+    });
+
+    it('does not say it runs Express (no x-powered-by), on either listener', async () => {
+      const main = await fetch(`${scenario.hub.url}/health`);
+      expect(main.status).toBe(200);
+      expect(main.headers.get('x-powered-by')).toBeNull();
+      const door = await fetch(`${gatewayUrl()}/health`);
+      expect(door.status).toBe(200);
+      expect(door.headers.get('x-powered-by')).toBeNull();
+    });
+  });
+
+  it('refuses to boot with KETENHUB_FAILPOINT set when NODE_ENV=production, naming the variable (exit 2)', () => {
+    const result = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'apps', 'hub', 'src', 'main.js')], {
+      env: {
+        ...process.env, NODE_ENV: 'production', BSN_HASH_KEY: keys.hash, BSN_ENCRYPTION_KEY: keys.encryption, API_TOKEN_KEY: keys.api, PARTNER_SECRET_KEY: keys.partner,
+        HTTP_PORT: '0', DATABASE_URL: scenario.databaseUrl, KETENHUB_TOPIC_PREFIX: scenario.prefix, KETENHUB_FAILPOINT: 'kill-after-db-commit:x',
+      },
+      encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL',
+    });
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 2, stderr: expect.stringContaining('KETENHUB_FAILPOINT') });
   });
 });

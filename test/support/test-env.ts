@@ -35,6 +35,12 @@ export function uniquePrefix(): string {
   return `t${randomUUID().replace(/-/g, '').slice(0, 10)}.`;
 }
 
+/**
+ * For the tests that inject a fault (KETENHUB_FAILPOINT): a production hub refuses to boot with
+ * one, so these hubs run as NODE_ENV=development (kafkajs only changes its retries for 'test').
+ */
+export const FAILPOINT_ENV = { NODE_ENV: 'development' } as const;
+
 export interface HubOptions {
   databaseUrl: string;
   topicPrefix: string;

@@ -17,9 +17,12 @@ import { RetentionConfigError } from './privacy/retention-config';
 import { createRootLogger } from './logger';
 import { ensureTopics } from './topic-setup';
 import { ProblemFilter, problemErrorHandler } from './operations/problem.filter';
+import { listenPartnerDoor } from './gateway/partner-door';
 
 export interface RunningHub {
   url: string;
+  /** The partner door's own listener, where GATEWAY_PORT is set. */
+  gatewayUrl?: string;
   close(): Promise<void>;
 }
 
@@ -44,19 +47,20 @@ export async function startHub(config: HubConfig): Promise<RunningHub> {
   if (created.length > 0) logger.info({ topics: created }, 'created topics');
 
   const tls = config.gateway.tls;
+  const httpsOptions = tls ? {
+    cert: fs.readFileSync(tls.certFile), key: fs.readFileSync(tls.keyFile),
+    // Mutual TLS: a client certificate is asked for and checked against the partners' CA, but
+    // not required: a partner may authenticate with a token instead (see docs/API.md).
+    ...(tls.clientCaFile ? { ca: fs.readFileSync(tls.clientCaFile), requestCert: true, rejectUnauthorized: false } : {}),
+  } : undefined;
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, logger, dataSource, contracts, region }), {
     bufferLogs: true,
     // Body parsers are ours: POST /events needs the exact bytes the partner sent.
     bodyParser: false,
-    ...(tls ? {
-      httpsOptions: {
-        cert: fs.readFileSync(tls.certFile), key: fs.readFileSync(tls.keyFile),
-        // Mutual TLS: a client certificate is asked for and checked against the partners' CA, but
-        // not required: a partner may authenticate with a token instead (see docs/API.md).
-        ...(tls.clientCaFile ? { ca: fs.readFileSync(tls.clientCaFile), requestCert: true, rejectUnauthorized: false } : {}),
-      },
-    } : {}),
+    ...(httpsOptions ? { httpsOptions } : {}),
   });
+  // Answers do not advertise what the hub is built with.
+  app.disable('x-powered-by');
   app.useLogger(app.get(NestPinoLogger));
   app.enableShutdownHooks();
   // The envelope adds a few hundred bytes to the data in binary mode; the decoder enforces the real limit.
@@ -77,10 +81,18 @@ export async function startHub(config: HubConfig): Promise<RunningHub> {
   app.use(problemErrorHandler(logger));
   await app.listen(config.http.port, config.http.host);
   const url = (await app.getUrl()).replace('[::1]', 'localhost');
-  logger.info({ region: region.config.region, configVersion: region.version, url }, 'hub started');
+  // The same application on a second port that serves the partner paths alone, so the door can be
+  // exposed to partners while /metrics, /api and the people's APIs stay on the internal listener.
+  const door = config.http.gatewayPort === undefined
+    ? undefined
+    : await listenPartnerDoor(app.getHttpAdapter().getInstance(), config.http.gatewayPort, config.http.host, httpsOptions);
+  if (door) (app.getHttpServer() as import('node:http').Server).once('close', () => void door.close());
+  logger.info({ region: region.config.region, configVersion: region.version, url, ...(door ? { gatewayUrl: door.url } : {}) }, 'hub started');
   return {
     url,
+    ...(door ? { gatewayUrl: door.url } : {}),
     async close() {
+      await door?.close();
       await app.close();
       await dataSource.destroy();
     },
@@ -100,7 +112,7 @@ async function main(): Promise<void> {
   }
   try {
     const hub = await startHub(config);
-    process.stdout.write(`ketenhub hub ready: health ${hub.url}/health  metrics ${hub.url}/metrics  api ${hub.url}/api\n`);
+    process.stdout.write(`ketenhub hub ready: health ${hub.url}/health  metrics ${hub.url}/metrics  api ${hub.url}/api${hub.gatewayUrl ? `  gateway ${hub.gatewayUrl}` : ''}\n`);
   } catch (error) {
     if (error instanceof RegionConfigError || error instanceof RetentionConfigError) {
       process.stderr.write(`ketenhub: ${error.message}\n`);

@@ -43,6 +43,12 @@ describe('loadHubConfig', () => {
     return '';
   };
 
+  it('refuses KETENHUB_FAILPOINT when NODE_ENV=production, and only then', () => {
+    expect(problemsOf({ NODE_ENV: 'production', KETENHUB_FAILPOINT: 'fail-apply:x' })).toContain('KETENHUB_FAILPOINT is fault injection for the tests and is refused when NODE_ENV=production');
+    expect(loadHubConfig({ ...valid, NODE_ENV: 'development', KETENHUB_FAILPOINT: 'fail-apply:x' }).failpoint).toBe('fail-apply:x');
+    expect(loadHubConfig({ ...valid, NODE_ENV: 'production' }).production).toBe(true);
+  });
+
   it('reads the people\'s OpenID Connect provider only as a whole, with role names that differ', () => {
     const people = { OIDC_ISSUER: 'https://login.example.nl/realms/keten', OIDC_JWKS_URL: 'https://login.example.nl/realms/keten/certs', OIDC_AUDIENCE: 'ketenhub' };
     expect(loadHubConfig({ ...valid, ...people }).people).toEqual({
@@ -56,12 +62,15 @@ describe('loadHubConfig', () => {
     expect(problemsOf({ ...people, OAUTH_ISSUER: people.OIDC_ISSUER, OAUTH_JWKS_URL: people.OIDC_JWKS_URL })).toContain('OIDC_ISSUER and OAUTH_ISSUER must differ');
   });
 
-  it('reads the earlier API token keys', () => {
+  it('reads the earlier API token keys and the partner door\'s port', () => {
     const old = Buffer.alloc(32, 1).toString('base64');
-    const config = loadHubConfig({ ...valid, API_TOKEN_PREVIOUS_KEYS: ` ${old} ,` });
+    const config = loadHubConfig({ ...valid, API_TOKEN_PREVIOUS_KEYS: ` ${old} ,`, GATEWAY_PORT: '8443' });
     expect(config.secrets.previousApiTokenKeys).toEqual([Buffer.alloc(32, 1)]);
-    const message = problemsOf({ API_TOKEN_PREVIOUS_KEYS: 'hunter2' });
+    expect(config.http.gatewayPort).toBe(8443);
+    expect(loadHubConfig(valid).http.gatewayPort).toBeUndefined();
+    const message = problemsOf({ API_TOKEN_PREVIOUS_KEYS: 'hunter2', GATEWAY_PORT: '3000' });
     expect(message).toContain('API_TOKEN_PREVIOUS_KEYS entry 1 must be 32 random bytes');
+    expect(message).toContain('GATEWAY_PORT must differ from HTTP_PORT');
     expect(message).not.toContain('hunter2');
   });
 });

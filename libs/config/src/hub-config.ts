@@ -9,9 +9,10 @@ import { repoRoot } from './repo-root';
 export interface HubConfig {
   kafka: { brokers: string[]; clientId: string; groupId: string; topicPrefix: string; partitions: number; sessionTimeoutMs: number; applyBatchSize: number; applyTransactions: number; partitionsConcurrently: number };
   databaseUrl: string;
-  /** NODE_ENV=production: people tokens only from the OpenID Connect provider. */
+  /** NODE_ENV=production: people tokens only from the OpenID Connect provider, no failpoints. */
   production: boolean;
-  http: { port: number; host: string };
+  /** The main listener (everything), and where set a listener for the partner door alone (GATEWAY_PORT). */
+  http: { port: number; host: string; gatewayPort?: number };
   regionDir: string;
   /** Recorded as who activated the region configuration when this hub starts with a new version. */
   activatedBy: string;
@@ -134,7 +135,7 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
     },
     databaseUrl,
     production,
-    http: { port: integer('HTTP_PORT', 3000, 0, 65535), host: env.HTTP_HOST ?? '127.0.0.1' },
+    http: { port: integer('HTTP_PORT', 3000, 0, 65535), host: env.HTTP_HOST ?? '127.0.0.1', ...gatewayPort(env, problems) },
     regionDir: path.resolve(repoRoot(), env.REGION_DIR ?? path.join('config', 'regions', 'demo')),
     activatedBy: env.KETENHUB_ACTIVATED_BY?.trim() || `${os.userInfo().username}@${os.hostname()}`,
     secrets: {
@@ -165,6 +166,9 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
     retention: { intervalMs: integer('RETENTION_INTERVAL_MS', 86_400_000, 0, 2_147_483_647), file: loadRetentionFile(env) },
     failpoint: env.KETENHUB_FAILPOINT ?? '',
   };
+  if (production && config.failpoint !== '') {
+    problems.push('KETENHUB_FAILPOINT is fault injection for the tests and is refused when NODE_ENV=production: unset it');
+  }
   const external = config.gateway.externalIssuer;
   if (external && config.people && external.issuer === config.people.issuer) {
     problems.push('OIDC_ISSUER and OAUTH_ISSUER must differ: a partner\'s token from the same issuer could otherwise be read as a person\'s (use a realm for people and one for partner systems)');
@@ -183,6 +187,18 @@ function externalIssuer(env: Env, problems: string[]): HubConfig['gateway']['ext
   }
   if (!/^https:\/\/|^http:\/\/(localhost|127\.0\.0\.1)[:/]/.test(jwksUrl)) problems.push(`OAUTH_JWKS_URL must be an https address (got '${jwksUrl}')`);
   return { issuer, jwksUrl, audience: env.OAUTH_AUDIENCE?.trim() || 'urn:ketenhub:api', partnerClaim: env.OAUTH_PARTNER_CLAIM?.trim() || 'client_id' };
+}
+
+function gatewayPort(env: Env, problems: string[]): { gatewayPort?: number } {
+  const raw = env.GATEWAY_PORT?.trim();
+  if (raw === undefined || raw === '') return {};
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    problems.push(`GATEWAY_PORT must be a whole number from 0 to 65535 (got '${raw}')`);
+    return {};
+  }
+  if (port !== 0 && String(port) === (env.HTTP_PORT ?? '3000').trim()) problems.push(`GATEWAY_PORT must differ from HTTP_PORT (both ${port}): the partner door gets a listener of its own`);
+  return { gatewayPort: port };
 }
 
 function peopleIssuer(env: Env, problems: string[]): PeopleIssuerConfig | undefined {
