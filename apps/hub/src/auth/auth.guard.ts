@@ -10,7 +10,7 @@ import { systemIdOf, type Region } from '@ketenhub/routing';
 import { DATA_SOURCE, HUB_CONFIG, REGION } from '../tokens';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { actorOf, type Requester } from './requester';
-import { TokenError, TokenVerifier, type ApiRole } from './token';
+import { IssuerUnavailableError, TokenError, TokenVerifier, type ApiRole } from './token';
 
 const ALLOWED = 'ketenhub:allowed-roles';
 /** The rate limiter key of requests naming a partner the region does not know (no partner id has a NUL). */
@@ -75,6 +75,10 @@ export class AuthGuard implements CanActivate {
     try {
       claims = match ? await this.verifier.verify(match[1]) : { sub: certificatePartner!, role: 'PARTNER' };
     } catch (error) {
+      if (error instanceof IssuerUnavailableError) {
+        // sendProblem adds Retry-After to every 503.
+        throw problem(503, 'TIJDELIJK_NIET_BESCHIKBAAR', `${error.message}: the token could not be checked; try again`, { reason: 'TIJDELIJK_NIET_BESCHIKBAAR' });
+      }
       if (!(error instanceof TokenError)) throw error;
       response.setHeader('WWW-Authenticate', 'Bearer realm="ketenhub", error="invalid_token"');
       throw problem(401, 'UNAUTHENTICATED', error.message);

@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, decodeProtectedHeader, exportJWK, generateKeyPair, type JWTPayload, type KeyLike } from 'jose';
-import { MAX_TOKEN_SECONDS, TOKEN_AUDIENCE, TOKEN_ISSUER, TokenError, TokenVerifier, keyIdOf, signToken, type PeopleIssuer } from './token';
+import { IssuerUnavailableError, MAX_TOKEN_SECONDS, TOKEN_AUDIENCE, TOKEN_ISSUER, TokenError, TokenVerifier, keyIdOf, signToken, type PeopleIssuer } from './token';
 
 const HUB_KEY = Buffer.alloc(32, 7);
 const OLD_KEY = Buffer.alloc(32, 9);
@@ -125,5 +125,18 @@ describe('token verification', () => {
     const hs = await new SignJWT({ sub: 'u1', name: 'X', realm_access: { roles: ['fg'] } }).setProtectedHeader({ alg: 'HS256', kid: 'k1' })
       .setIssuer(peopleIssuer).setAudience('ketenhub-console').setIssuedAt().setExpirationTime('5m').sign(HUB_KEY);
     await expect(verifier().verify(hs)).rejects.toThrow(TokenError);
+  });
+
+  it('tells a provider that cannot be reached (503, ask again) from a token that is wrong (401)', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const away = new TokenVerifier({ keys: [HUB_KEY], production: true, people: { ...people, jwksUrl: `http://127.0.0.1:${port}/jwks` } });
+    const token = await signed({ sub: 'u1', name: 'X', realm_access: { roles: ['fg'] } }, { iss: peopleIssuer, aud: 'ketenhub-console' });
+    await expect(away.verify(token)).rejects.toThrow(IssuerUnavailableError);
+    await expect(away.verify(token)).rejects.toThrow(/OIDC_JWKS_URL/);
+    // The provider answers, but knows no key by this kid: the token's fault.
+    await expect(verifier().verify(await signed({ sub: 'u1', name: 'X', realm_access: { roles: ['fg'] } }, { iss: peopleIssuer, aud: 'ketenhub-console', kid: 'gone' }))).rejects.toThrow(TokenError);
   });
 });

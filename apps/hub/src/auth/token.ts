@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SignJWT, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, errors, type JWTPayload } from 'jose';
+import { SignJWT, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, errors, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { PeopleIssuerConfig } from '@ketenhub/config';
 
 /**
@@ -55,6 +55,14 @@ export async function signToken(key: Buffer, claims: TokenClaims, seconds = 900)
 
 export class TokenError extends Error {}
 
+/** An issuer's key set (JWKS) could not be fetched: nothing is wrong with the token as far as the hub knows; ask again (503). */
+export class IssuerUnavailableError extends Error {
+  constructor(readonly setting: string, cause: unknown) {
+    super(`the issuer's keys at ${setting} could not be fetched just now`, { cause });
+    this.name = 'IssuerUnavailableError';
+  }
+}
+
 export interface ExternalIssuer {
   issuer: string;
   jwksUrl: string;
@@ -74,8 +82,25 @@ export interface VerifierOptions {
   people?: PeopleIssuer;
 }
 
-type RemoteKeys = ReturnType<typeof createRemoteJWKSet>;
-const remoteKeys = (url: string): RemoteKeys => createRemoteJWKSet(new URL(url), { cooldownDuration: 30_000, timeoutDuration: 5_000 });
+type RemoteKeys = JWTVerifyGetKey;
+
+/**
+ * An issuer's JWKS, fetched and cached by jose (fetched again, at most every 30 s, for a kid it
+ * does not know yet: the issuer can roll keys one at a time). A token whose kid the set lacks is
+ * the token's fault (401); a set that cannot be fetched (down, timeout, not 200, not JSON) is not
+ * (IssuerUnavailableError, 503).
+ */
+function remoteKeys(url: string, setting: string): RemoteKeys {
+  const keys = createRemoteJWKSet(new URL(url), { cooldownDuration: 30_000, timeoutDuration: 5_000 });
+  return async (header, token) => {
+    try {
+      return await keys(header, token);
+    } catch (error) {
+      if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys || error instanceof errors.JOSENotSupported) throw error;
+      throw new IssuerUnavailableError(setting, error);
+    }
+  };
+}
 
 /** Checks a bearer token against the issuer it names: the hub, the external partner issuer, or the people's provider. */
 export class TokenVerifier {
@@ -85,8 +110,8 @@ export class TokenVerifier {
 
   constructor(private readonly options: VerifierOptions) {
     this.hubKeys = new Map(options.keys.map((key) => [keyIdOf(key), key]));
-    if (options.external) this.externalKeys = remoteKeys(options.external.jwksUrl);
-    if (options.people) this.peopleKeys = remoteKeys(options.people.jwksUrl);
+    if (options.external) this.externalKeys = remoteKeys(options.external.jwksUrl, 'OAUTH_JWKS_URL');
+    if (options.people) this.peopleKeys = remoteKeys(options.people.jwksUrl, 'OIDC_JWKS_URL');
   }
 
   async verify(token: string): Promise<TokenClaims & { issuer: string }> {
@@ -181,7 +206,7 @@ async function guard<T>(verify: () => Promise<T>): Promise<T> {
   try {
     return await verify();
   } catch (error) {
-    if (error instanceof TokenError) throw error;
+    if (error instanceof TokenError || error instanceof IssuerUnavailableError) throw error;
     if (error instanceof errors.JWTExpired) throw new TokenError('the token has expired');
     // Which claim is missing or wrong (e.g. 'missing required "iat" claim'): the claims are the caller's own.
     if (error instanceof errors.JWTClaimValidationFailed) throw new TokenError(`the token is not valid: ${error.message}`);
