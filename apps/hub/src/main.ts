@@ -72,7 +72,8 @@ export async function startHub(config: HubConfig): Promise<RunningHub> {
     .setTitle('Ketenhub')
     .setDescription('Partner systems: OAuth2 client credentials (POST /oauth/token) or mutual TLS; CloudEvents in at POST /events; signed webhooks or the cursor feed (GET /feed) out; '
       + 'the topics and messages are in /asyncapi.json. Read a family\'s record: one regisseur and safety holder of record, one veiligheidskaart, one perspectiefplan. '
-      + 'The privacy officer\'s trail and the information manager\'s configuration tools. Errors are RFC 9457 problems. See docs/API.md.')
+      + 'The privacy officer\'s trail and the information manager\'s configuration tools (people sign in at the organisation\'s OpenID Connect provider). '
+      + 'Every token carries kid, iat and exp and lives at most an hour. Errors are RFC 9457 problems. See docs/API.md.')
     .setVersion('0.3.0')
     .addBearerAuth()
     .build());

@@ -1,5 +1,5 @@
 import { Body, Controller, Headers, HttpCode, Inject, Ip, Post, Res } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
@@ -40,6 +40,8 @@ export class OAuthController {
   @ApiBody({ schema: { type: 'object', required: ['grant_type'], properties: { grant_type: { type: 'string', enum: ['client_credentials'] }, client_id: { type: 'string' }, client_secret: { type: 'string' } } } })
   @ApiOkResponse({ description: '{ access_token, token_type: "Bearer", expires_in }' })
   @ApiUnauthorizedResponse({ description: '{ error: "invalid_client" }: unknown partner or wrong secret (HTTP Basic or body parameters).' })
+  @ApiBadRequestResponse({ description: '{ error: "invalid_request" | "unsupported_grant_type" }: no credentials, another grant type, or a % in HTTP Basic credentials that starts no valid escape (they are form-urlencoded, RFC 6749 §2.3.1).' })
+  @ApiTooManyRequestsResponse({ description: '{ error: "slow_down" }: more than ten wrong secrets a minute for this client_id from this address; Retry-After says how long to wait.' })
   async token(@Body() body: Record<string, unknown> | undefined, @Headers('authorization') authorization: string | undefined, @Ip() ip: string, @Res() res: Response): Promise<void> {
     res.setHeader('Cache-Control', 'no-store');
     const form = body ?? {};
