@@ -29,6 +29,9 @@ export interface RunningHub {
 /** Boots the hub: config, schemas, region, migrations, topics, then Nest with the pipeline. */
 export async function startHub(config: HubConfig): Promise<RunningHub> {
   const logger = createRootLogger(config.logLevel);
+  if (config.production && !config.people) {
+    logger.warn('no OpenID Connect provider set (OIDC_ISSUER, OIDC_JWKS_URL, OIDC_AUDIENCE): with NODE_ENV=production no privacy officer or information manager can sign in');
+  }
   const contracts = Contracts.load();
   const region = loadRegion(config.regionDir, contracts);
   const dataSource = createDataSource(config.databaseUrl);
