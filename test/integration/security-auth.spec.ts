@@ -6,11 +6,13 @@
  * bomb, a flood of refused requests, and the partner door on a listener of its own.
  */
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { SignJWT, decodeProtectedHeader, exportJWK, generateKeyPair, type JWTPayload, type KeyLike } from 'jose';
 import { requestToken } from '../../deploy/local/https-partner';
+import { signToken } from '../../apps/hub/src/auth/token';
 import { clientSecretOf } from '../../apps/hub/src/gateway/partner-secrets';
 import { ROLE_GROUPS, testOidcIssuer, type TestOidcIssuer } from '../support/oidc';
 import { openScenario, type Scenario } from '../support/scenario';
@@ -58,6 +60,8 @@ const now = () => Math.floor(Date.now() / 1000);
 describe('who may get in (issue 21: tokens, people, the token endpoint, listeners)', () => {
   const keys = testKeys();
   const apiKey = Buffer.from(keys.api, 'base64');
+  /** The API key before the last rotation, still accepted (API_TOKEN_PREVIOUS_KEYS) while its tokens run out. */
+  const previousKey = randomBytes(32);
   const partnerKey = Buffer.from(keys.partner, 'base64');
   let scenario: Scenario;
   let oidc: TestOidcIssuer;
@@ -82,7 +86,7 @@ describe('who may get in (issue 21: tokens, people, the token endpoint, listener
     partners = await externalPartnerIssuer();
     scenario = await openScenario([], {
       OAUTH_ISSUER: partners.issuer, OAUTH_JWKS_URL: partners.jwksUrl, OAUTH_AUDIENCE: HUB_AUDIENCE,
-      PARTNER_RATE_LIMIT_PER_SECOND: '5', GATEWAY_PORT: '0',
+      PARTNER_RATE_LIMIT_PER_SECOND: '5', GATEWAY_PORT: '0', API_TOKEN_PREVIOUS_KEYS: previousKey.toString('base64'),
     }, keys);
     const issued = await requestToken(scenario.hub.url, 'veilig-thuis-flevoland', clientSecretOf(partnerKey, 'veilig-thuis-flevoland'));
     expect(issued.status).toBe(200);
@@ -112,6 +116,14 @@ describe('who may get in (issue 21: tokens, people, the token endpoint, listener
       const answer = await get('/deliveries', withoutKid);
       expect(answer.status).toBe(401);
       expect(((await answer.json()) as { detail: string }).detail).toMatch(/kid/);
+    });
+
+    it('accepts a token of the previous API key during a rotation, and not one of a key it was never given', async () => {
+      const claims = { sub: 'toegang-almere', role: 'PARTNER' as const };
+      expect((await get('/deliveries', await signToken(previousKey, claims))).status).toBe(200);
+      const stranger = await get('/deliveries', await signToken(randomBytes(32), claims));
+      expect(stranger.status).toBe(401);
+      expect(((await stranger.json()) as { detail: string }).detail).toContain('API_TOKEN_PREVIOUS_KEYS');
     });
 
     it('refuses an external partner token that names its partner only in sub, or has no iat and lives ten years', async () => {
