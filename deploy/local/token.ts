@@ -1,8 +1,9 @@
 /**
  * `npm run token -- --partner <partnerId> | --privacy-officer <name> | --information-manager <name> [--minutes 15]`
  * prints a short-lived API token for the hub that `npm start` runs (signed with API_TOKEN_KEY, or
- * the development key in .local/dev-keys.json). For local use: partners in production get theirs
- * from the token endpoint of the partner gateway.
+ * the development key in .local/dev-keys.json, with that key's kid). For local use: partners in
+ * production get theirs from the token endpoint of the partner gateway, and a hub with
+ * NODE_ENV=production refuses these people tokens (people sign in at OIDC_ISSUER there).
  */
 import { signToken, type TokenClaims } from '../../apps/hub/src/auth/token';
 import { localKeys } from './dev-keys';

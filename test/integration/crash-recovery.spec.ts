@@ -9,7 +9,7 @@ import { PUBLISHED_UP_TO, verifyAuditChain } from '@ketenhub/persistence';
 import { hulpvraag, makeBsn, toestemming } from '../support/factories';
 import { KafkaPartner, testKafka } from '../support/partner';
 import { pollUntil } from '../support/poll';
-import { createTestDatabase, startHubProcess, testKeys, uniquePrefix, type HubProcess } from '../support/test-env';
+import { FAILPOINT_ENV, createTestDatabase, startHubProcess, testKeys, uniquePrefix, type HubProcess } from '../support/test-env';
 
 describe('crash between database commit and offset commit', () => {
   let kafka: Kafka;
@@ -38,7 +38,7 @@ describe('crash between database commit and offset commit', () => {
   it('loses nothing and applies nothing twice', async () => {
     const children = [makeBsn(), makeBsn()];
     const victim = hulpvraag('toegang-almere', children);
-    hub = await startHubProcess({ databaseUrl, topicPrefix: prefix, keys, env: { KETENHUB_FAILPOINT: `kill-after-db-commit:${victim.id}` } });
+    hub = await startHubProcess({ databaseUrl, topicPrefix: prefix, keys, env: { KETENHUB_FAILPOINT: `kill-after-db-commit:${victim.id}`, ...FAILPOINT_ENV } });
     toegang = await KafkaPartner.connect(kafka, 'toegang-almere', prefix);
     vt = await KafkaPartner.connect(kafka, 'veilig-thuis-flevoland', prefix);
 

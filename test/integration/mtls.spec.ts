@@ -44,6 +44,7 @@ describe('mutual TLS for partner systems', () => {
   beforeAll(async () => {
     scenario = await openScenario([], {
       TLS_CERT_FILE: pki.file('server.crt'), TLS_KEY_FILE: pki.file('server.key'), TLS_CLIENT_CA_FILE: pki.file('partners-ca.crt'),
+      GATEWAY_PORT: '0',
     });
   });
   afterAll(async () => {
@@ -51,9 +52,9 @@ describe('mutual TLS for partner systems', () => {
     fs.rmSync(pki.dir, { recursive: true, force: true });
   });
 
-  function request(method: string, url: string, body: string | undefined, client?: 'toegang' | 'stranger'): Promise<{ status: number; body: string; contentType: string }> {
+  function request(method: string, url: string, body: string | undefined, client?: 'toegang' | 'stranger', base = scenario.hub.url): Promise<{ status: number; body: string; contentType: string }> {
     return new Promise((resolve, reject) => {
-      const req = https.request(`${scenario.hub.url}${url}`, {
+      const req = https.request(`${base}${url}`, {
         method, ca: fs.readFileSync(pki.file('partners-ca.crt')),
         ...(client ? { cert: fs.readFileSync(pki.file(`${client}.crt`)), key: fs.readFileSync(pki.file(`${client}.key`)) } : {}),
         headers: body ? { 'content-type': 'application/cloudevents+json' } : {},
@@ -84,5 +85,16 @@ describe('mutual TLS for partner systems', () => {
     expect(none.contentType).toContain('application/problem+json');
     const stranger = await request('GET', '/deliveries', undefined, 'stranger');
     expect(stranger.status).toBe(401);
+  });
+
+  it('does the same on the partner door\'s own listener (GATEWAY_PORT), which serves HTTPS with the same certificates and nothing but the door', async () => {
+    const ready = scenario.hub.logs.map((l) => / gateway (https:\/\/\S+)/.exec(l)).find(Boolean);
+    expect(ready).toBeTruthy();
+    const gateway = ready![1].replace('localhost', '127.0.0.1');
+    const event = hulpvraag('toegang-almere', [makeBsn()]);
+    expect((await request('POST', '/events', JSON.stringify(event), 'toegang', gateway)).status).toBe(202);
+    expect((await request('GET', '/deliveries', undefined, 'stranger', gateway)).status).toBe(401);
+    expect((await request('GET', '/metrics', undefined, 'toegang', gateway)).status).toBe(404);
+    expect((await request('GET', '/metrics', undefined, 'toegang')).status).toBe(200);
   });
 });

@@ -6,13 +6,14 @@
 import { hulpvraag, makeBsn } from '../support/factories';
 import { pollUntil } from '../support/poll';
 import { openScenario, type Scenario } from '../support/scenario';
+import { FAILPOINT_ENV } from '../support/test-env';
 
 describe('readiness', () => {
   const stuck = hulpvraag('toegang-almere', [makeBsn()]);
   let scenario: Scenario;
 
   beforeAll(async () => {
-    scenario = await openScenario(['toegang-almere'], { KETENHUB_FAILPOINT: `fail-apply:${stuck.id as string}`, READY_STALL_MS: '1500' });
+    scenario = await openScenario(['toegang-almere'], { KETENHUB_FAILPOINT: `fail-apply:${stuck.id as string}`, READY_STALL_MS: '1500', ...FAILPOINT_ENV });
   });
   afterAll(async () => {
     await scenario?.close();

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { KafkaPartner, TopicReader, testKafka } from './partner';
 import { createTestDatabase, startHubProcess, testKeys, uniquePrefix, type HubProcess, type TestKeys } from './test-env';
 import { signToken, type TokenClaims } from '../../apps/hub/src/auth/token';
+import { ROLE_GROUPS, testOidcIssuer } from './oidc';
 
 export interface Scenario {
   kafka: Kafka;
@@ -13,7 +14,11 @@ export interface Scenario {
   prefix: string;
   deadLetters: TopicReader;
   partner(id: string): KafkaPartner;
-  /** GET (or another method) on the hub's API with a token for these claims. */
+  /**
+   * GET (or another method) on the hub's API with a token for these claims: a partner's signed
+   * with API_TOKEN_KEY (as /oauth/token signs it), a person's from the test OpenID Connect
+   * provider (the only issuer of people tokens a production hub accepts).
+   */
   api(claims: TokenClaims, path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
 }
@@ -37,7 +42,9 @@ export async function openScenario(
   const scenario: Scenario = {
     kafka, hub, db, databaseUrl, prefix, deadLetters,
     async api(claims, path, init = {}) {
-      const token = await signToken(Buffer.from(keys.api, 'base64'), claims);
+      const token = claims.role === 'PARTNER'
+        ? await signToken(Buffer.from(keys.api, 'base64'), claims)
+        : await (await testOidcIssuer()).sign({ sub: claims.sub, name: claims.name ?? claims.sub, roles: [ROLE_GROUPS[claims.role]] });
       return fetch(`${scenario.hub.url}${path}`, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${token}` } });
     },
     partner(id) {

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { Client } from 'pg';
+import { testOidcIssuer } from './oidc';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -33,6 +34,12 @@ export function suiteBrokers(): string {
 export function uniquePrefix(): string {
   return `t${randomUUID().replace(/-/g, '').slice(0, 10)}.`;
 }
+
+/**
+ * For the tests that inject a fault (KETENHUB_FAILPOINT): a production hub refuses to boot with
+ * one, so these hubs run as NODE_ENV=development (kafkajs only changes its retries for 'test').
+ */
+export const FAILPOINT_ENV = { NODE_ENV: 'development' } as const;
 
 export interface HubOptions {
   databaseUrl: string;
@@ -69,6 +76,7 @@ export const testKeys = (): TestKeys => ({
  */
 export async function startHubProcess(options: HubOptions): Promise<HubProcess> {
   const keys = options.keys ?? testKeys();
+  const oidc = await testOidcIssuer();
   const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'apps', 'hub', 'src', 'main.js')], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -89,6 +97,9 @@ export async function startHubProcess(options: HubOptions): Promise<HubProcess> 
       TIMER_POLL_MS: '250',
       // A killed hub's group membership expires sooner, so a restart rebalances quickly.
       KAFKA_SESSION_TIMEOUT_MS: '6000',
+      // People (privacy officer, information manager) sign in at the organisation's OpenID
+      // Connect provider; in production the hub takes their tokens from nowhere else.
+      ...oidc.env,
       ...options.env,
     },
   });

@@ -17,15 +17,21 @@ import { RetentionConfigError } from './privacy/retention-config';
 import { createRootLogger } from './logger';
 import { ensureTopics } from './topic-setup';
 import { ProblemFilter, problemErrorHandler } from './operations/problem.filter';
+import { listenPartnerDoor } from './gateway/partner-door';
 
 export interface RunningHub {
   url: string;
+  /** The partner door's own listener, where GATEWAY_PORT is set. */
+  gatewayUrl?: string;
   close(): Promise<void>;
 }
 
 /** Boots the hub: config, schemas, region, migrations, topics, then Nest with the pipeline. */
 export async function startHub(config: HubConfig): Promise<RunningHub> {
   const logger = createRootLogger(config.logLevel);
+  if (config.production && !config.people) {
+    logger.warn('no OpenID Connect provider set (OIDC_ISSUER, OIDC_JWKS_URL, OIDC_AUDIENCE): with NODE_ENV=production no privacy officer or information manager can sign in');
+  }
   const contracts = Contracts.load();
   const region = loadRegion(config.regionDir, contracts);
   const dataSource = createDataSource(config.databaseUrl);
@@ -44,19 +50,20 @@ export async function startHub(config: HubConfig): Promise<RunningHub> {
   if (created.length > 0) logger.info({ topics: created }, 'created topics');
 
   const tls = config.gateway.tls;
+  const httpsOptions = tls ? {
+    cert: fs.readFileSync(tls.certFile), key: fs.readFileSync(tls.keyFile),
+    // Mutual TLS: a client certificate is asked for and checked against the partners' CA, but
+    // not required: a partner may authenticate with a token instead (see docs/API.md).
+    ...(tls.clientCaFile ? { ca: fs.readFileSync(tls.clientCaFile), requestCert: true, rejectUnauthorized: false } : {}),
+  } : undefined;
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, logger, dataSource, contracts, region }), {
     bufferLogs: true,
     // Body parsers are ours: POST /events needs the exact bytes the partner sent.
     bodyParser: false,
-    ...(tls ? {
-      httpsOptions: {
-        cert: fs.readFileSync(tls.certFile), key: fs.readFileSync(tls.keyFile),
-        // Mutual TLS: a client certificate is asked for and checked against the partners' CA, but
-        // not required: a partner may authenticate with a token instead (see docs/API.md).
-        ...(tls.clientCaFile ? { ca: fs.readFileSync(tls.clientCaFile), requestCert: true, rejectUnauthorized: false } : {}),
-      },
-    } : {}),
+    ...(httpsOptions ? { httpsOptions } : {}),
   });
+  // Answers do not advertise what the hub is built with.
+  app.disable('x-powered-by');
   app.useLogger(app.get(NestPinoLogger));
   app.enableShutdownHooks();
   // The envelope adds a few hundred bytes to the data in binary mode; the decoder enforces the real limit.
@@ -68,7 +75,8 @@ export async function startHub(config: HubConfig): Promise<RunningHub> {
     .setTitle('Ketenhub')
     .setDescription('Partner systems: OAuth2 client credentials (POST /oauth/token) or mutual TLS; CloudEvents in at POST /events; signed webhooks or the cursor feed (GET /feed) out; '
       + 'the topics and messages are in /asyncapi.json. Read a family\'s record: one regisseur and safety holder of record, one veiligheidskaart, one perspectiefplan. '
-      + 'The privacy officer\'s trail and the information manager\'s configuration tools. Errors are RFC 9457 problems. See docs/API.md.')
+      + 'The privacy officer\'s trail and the information manager\'s configuration tools (people sign in at the organisation\'s OpenID Connect provider). '
+      + 'Every token carries kid, iat and exp and lives at most an hour. Errors are RFC 9457 problems. See docs/API.md.')
     .setVersion('0.3.0')
     .addBearerAuth()
     .build());
@@ -77,10 +85,18 @@ export async function startHub(config: HubConfig): Promise<RunningHub> {
   app.use(problemErrorHandler(logger));
   await app.listen(config.http.port, config.http.host);
   const url = (await app.getUrl()).replace('[::1]', 'localhost');
-  logger.info({ region: region.config.region, configVersion: region.version, url }, 'hub started');
+  // The same application on a second port that serves the partner paths alone, so the door can be
+  // exposed to partners while /metrics, /api and the people's APIs stay on the internal listener.
+  const door = config.http.gatewayPort === undefined
+    ? undefined
+    : await listenPartnerDoor(app.getHttpAdapter().getInstance(), config.http.gatewayPort, config.http.host, httpsOptions);
+  if (door) (app.getHttpServer() as import('node:http').Server).once('close', () => void door.close());
+  logger.info({ region: region.config.region, configVersion: region.version, url, ...(door ? { gatewayUrl: door.url } : {}) }, 'hub started');
   return {
     url,
+    ...(door ? { gatewayUrl: door.url } : {}),
     async close() {
+      await door?.close();
       await app.close();
       await dataSource.destroy();
     },
@@ -100,7 +116,7 @@ async function main(): Promise<void> {
   }
   try {
     const hub = await startHub(config);
-    process.stdout.write(`ketenhub hub ready: health ${hub.url}/health  metrics ${hub.url}/metrics  api ${hub.url}/api\n`);
+    process.stdout.write(`ketenhub hub ready: health ${hub.url}/health  metrics ${hub.url}/metrics  api ${hub.url}/api${hub.gatewayUrl ? `  gateway ${hub.gatewayUrl}` : ''}\n`);
   } catch (error) {
     if (error instanceof RegionConfigError || error instanceof RetentionConfigError) {
       process.stderr.write(`ketenhub: ${error.message}\n`);

@@ -33,4 +33,44 @@ describe('loadHubConfig', () => {
       expect(message).not.toContain('short-secret');
     }
   });
+
+  const problemsOf = (env: Record<string, string>): string => {
+    try {
+      loadHubConfig({ ...valid, ...env });
+    } catch (error) {
+      return (error as ConfigError).message;
+    }
+    return '';
+  };
+
+  it('refuses KETENHUB_FAILPOINT when NODE_ENV=production, and only then', () => {
+    expect(problemsOf({ NODE_ENV: 'production', KETENHUB_FAILPOINT: 'fail-apply:x' })).toContain('KETENHUB_FAILPOINT is fault injection for the tests and is refused when NODE_ENV=production');
+    expect(loadHubConfig({ ...valid, NODE_ENV: 'development', KETENHUB_FAILPOINT: 'fail-apply:x' }).failpoint).toBe('fail-apply:x');
+    expect(loadHubConfig({ ...valid, NODE_ENV: 'production' }).production).toBe(true);
+  });
+
+  it('reads the people\'s OpenID Connect provider only as a whole, with role names that differ', () => {
+    const people = { OIDC_ISSUER: 'https://login.example.nl/realms/keten', OIDC_JWKS_URL: 'https://login.example.nl/realms/keten/certs', OIDC_AUDIENCE: 'ketenhub' };
+    expect(loadHubConfig({ ...valid, ...people }).people).toEqual({
+      ...{ issuer: people.OIDC_ISSUER, jwksUrl: people.OIDC_JWKS_URL, audience: 'ketenhub' },
+      nameClaim: 'name', rolesClaim: 'roles', privacyOfficerRole: 'ketenhub-privacy-officer', informationManagerRole: 'ketenhub-informatiemanager',
+    });
+    expect(loadHubConfig(valid).people).toBeUndefined();
+    expect(problemsOf({ OIDC_ISSUER: people.OIDC_ISSUER })).toContain('OIDC_ISSUER, OIDC_JWKS_URL and OIDC_AUDIENCE go together');
+    expect(problemsOf({ ...people, OIDC_JWKS_URL: 'http://login.example.nl/certs' })).toContain('OIDC_JWKS_URL must be an https address');
+    expect(problemsOf({ ...people, OIDC_PRIVACY_OFFICER_ROLE: 'x', OIDC_INFORMATION_MANAGER_ROLE: 'x' })).toContain('must differ');
+    expect(problemsOf({ ...people, OAUTH_ISSUER: people.OIDC_ISSUER, OAUTH_JWKS_URL: people.OIDC_JWKS_URL })).toContain('OIDC_ISSUER and OAUTH_ISSUER must differ');
+  });
+
+  it('reads the earlier API token keys and the partner door\'s port', () => {
+    const old = Buffer.alloc(32, 1).toString('base64');
+    const config = loadHubConfig({ ...valid, API_TOKEN_PREVIOUS_KEYS: ` ${old} ,`, GATEWAY_PORT: '8443' });
+    expect(config.secrets.previousApiTokenKeys).toEqual([Buffer.alloc(32, 1)]);
+    expect(config.http.gatewayPort).toBe(8443);
+    expect(loadHubConfig(valid).http.gatewayPort).toBeUndefined();
+    const message = problemsOf({ API_TOKEN_PREVIOUS_KEYS: 'hunter2', GATEWAY_PORT: '3000' });
+    expect(message).toContain('API_TOKEN_PREVIOUS_KEYS entry 1 must be 32 random bytes');
+    expect(message).toContain('GATEWAY_PORT must differ from HTTP_PORT');
+    expect(message).not.toContain('hunter2');
+  });
 });

@@ -9,12 +9,26 @@ import { repoRoot } from './repo-root';
 export interface HubConfig {
   kafka: { brokers: string[]; clientId: string; groupId: string; topicPrefix: string; partitions: number; sessionTimeoutMs: number; applyBatchSize: number; applyTransactions: number; partitionsConcurrently: number };
   databaseUrl: string;
-  http: { port: number; host: string };
+  /** NODE_ENV=production: people tokens only from the OpenID Connect provider, no failpoints. */
+  production: boolean;
+  /** The main listener (everything), and where set a listener for the partner door alone (GATEWAY_PORT). */
+  http: { port: number; host: string; gatewayPort?: number };
   regionDir: string;
   /** Recorded as who activated the region configuration when this hub starts with a new version. */
   activatedBy: string;
   /** Secrets: never logged. */
-  secrets: { bsnHashKey: Buffer; bsnEncryptionKey: Buffer; apiTokenKey: Buffer; partnerSecretKey: Buffer };
+  secrets: {
+    bsnHashKey: Buffer; bsnEncryptionKey: Buffer; partnerSecretKey: Buffer;
+    /** Signs the hub's own tokens (its key id is derived from it, see apps/hub/src/auth/token.ts). */
+    apiTokenKey: Buffer;
+    /** Earlier API_TOKEN_KEYs still accepted (not used to sign) while their tokens run out: rotation one key at a time. */
+    previousApiTokenKeys: Buffer[];
+  };
+  /**
+   * The organisation's OpenID Connect provider: the only issuer of privacy officer and information
+   * manager tokens a production hub accepts. Absent: no person can sign in in production.
+   */
+  people?: PeopleIssuerConfig;
   /** The partner gateway (HTTPS door): limits, webhook retries, the feed's long poll, tokens from an external issuer, mutual TLS. */
   gateway: {
     /** Requests per second per partner, unless its region entry says otherwise. */
@@ -37,6 +51,19 @@ export interface HubConfig {
   retention: { intervalMs: number; file: string };
   /** Test-only fault injection, see docs/OPERATIONS.md. Empty in production. */
   failpoint: string;
+}
+
+export interface PeopleIssuerConfig {
+  issuer: string;
+  jwksUrl: string;
+  audience: string;
+  /** The claim with the person's name, as the audit trail records it. */
+  nameClaim: string;
+  /** The claim (a dotted path, e.g. realm_access.roles) with the person's roles or groups. */
+  rolesClaim: string;
+  /** The value in rolesClaim that makes the person a privacy officer, and an information manager. */
+  privacyOfficerRole: string;
+  informationManagerRole: string;
 }
 
 export class ConfigError extends Error {
@@ -70,15 +97,18 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
     }
     return value;
   };
-  const key = (name: string): Buffer => {
-    const raw = required(name);
-    if (raw === '') return Buffer.alloc(0);
+  const keyOf = (name: string, raw: string): Buffer => {
     const value = Buffer.from(raw, 'base64');
     if (value.length !== 32 || value.toString('base64') !== raw) {
       problems.push(`${name} must be 32 random bytes in base64 (44 characters; generate one with: openssl rand -base64 32)`);
     }
     return value;
   };
+  const key = (name: string): Buffer => {
+    const raw = required(name);
+    return raw === '' ? Buffer.alloc(0) : keyOf(name, raw);
+  };
+  const production = env.NODE_ENV === 'production';
 
   const brokers = required('KAFKA_BROKERS').split(',').map((b) => b.trim()).filter(Boolean);
   for (const broker of brokers) {
@@ -104,10 +134,16 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
       partitionsConcurrently: integer('KAFKA_PARTITIONS_CONCURRENTLY', 64, 1, 1_000),
     },
     databaseUrl,
-    http: { port: integer('HTTP_PORT', 3000, 0, 65535), host: env.HTTP_HOST ?? '127.0.0.1' },
+    production,
+    http: { port: integer('HTTP_PORT', 3000, 0, 65535), host: env.HTTP_HOST ?? '127.0.0.1', ...gatewayPort(env, problems) },
     regionDir: path.resolve(repoRoot(), env.REGION_DIR ?? path.join('config', 'regions', 'demo')),
     activatedBy: env.KETENHUB_ACTIVATED_BY?.trim() || `${os.userInfo().username}@${os.hostname()}`,
-    secrets: { bsnHashKey: key('BSN_HASH_KEY'), bsnEncryptionKey: key('BSN_ENCRYPTION_KEY'), apiTokenKey: key('API_TOKEN_KEY'), partnerSecretKey: key('PARTNER_SECRET_KEY') },
+    secrets: {
+      bsnHashKey: key('BSN_HASH_KEY'), bsnEncryptionKey: key('BSN_ENCRYPTION_KEY'), partnerSecretKey: key('PARTNER_SECRET_KEY'),
+      apiTokenKey: key('API_TOKEN_KEY'),
+      previousApiTokenKeys: (env.API_TOKEN_PREVIOUS_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean).map((k, i) => keyOf(`API_TOKEN_PREVIOUS_KEYS entry ${i + 1}`, k)),
+    },
+    people: peopleIssuer(env, problems),
     gateway: {
       rateLimitPerSecond: integer('PARTNER_RATE_LIMIT_PER_SECOND', 100, 1, 100_000),
       webhook: {
@@ -130,6 +166,13 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
     retention: { intervalMs: integer('RETENTION_INTERVAL_MS', 86_400_000, 0, 2_147_483_647), file: loadRetentionFile(env) },
     failpoint: env.KETENHUB_FAILPOINT ?? '',
   };
+  if (production && config.failpoint !== '') {
+    problems.push('KETENHUB_FAILPOINT is fault injection for the tests and is refused when NODE_ENV=production: unset it');
+  }
+  const external = config.gateway.externalIssuer;
+  if (external && config.people && external.issuer === config.people.issuer) {
+    problems.push('OIDC_ISSUER and OAUTH_ISSUER must differ: a partner\'s token from the same issuer could otherwise be read as a person\'s (use a realm for people and one for partner systems)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
@@ -144,6 +187,39 @@ function externalIssuer(env: Env, problems: string[]): HubConfig['gateway']['ext
   }
   if (!/^https:\/\/|^http:\/\/(localhost|127\.0\.0\.1)[:/]/.test(jwksUrl)) problems.push(`OAUTH_JWKS_URL must be an https address (got '${jwksUrl}')`);
   return { issuer, jwksUrl, audience: env.OAUTH_AUDIENCE?.trim() || 'urn:ketenhub:api', partnerClaim: env.OAUTH_PARTNER_CLAIM?.trim() || 'client_id' };
+}
+
+function gatewayPort(env: Env, problems: string[]): { gatewayPort?: number } {
+  const raw = env.GATEWAY_PORT?.trim();
+  if (raw === undefined || raw === '') return {};
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    problems.push(`GATEWAY_PORT must be a whole number from 0 to 65535 (got '${raw}')`);
+    return {};
+  }
+  if (port !== 0 && String(port) === (env.HTTP_PORT ?? '3000').trim()) problems.push(`GATEWAY_PORT must differ from HTTP_PORT (both ${port}): the partner door gets a listener of its own`);
+  return { gatewayPort: port };
+}
+
+function peopleIssuer(env: Env, problems: string[]): PeopleIssuerConfig | undefined {
+  const issuer = env.OIDC_ISSUER?.trim();
+  const jwksUrl = env.OIDC_JWKS_URL?.trim();
+  const audience = env.OIDC_AUDIENCE?.trim();
+  if (!issuer && !jwksUrl && !audience) return undefined;
+  if (!issuer || !jwksUrl || !audience) {
+    problems.push('OIDC_ISSUER, OIDC_JWKS_URL and OIDC_AUDIENCE go together: set all three to let people sign in at the organisation\'s OpenID Connect provider, or none');
+    return undefined;
+  }
+  if (!/^https:\/\/|^http:\/\/(localhost|127\.0\.0\.1)[:/]/.test(jwksUrl)) problems.push(`OIDC_JWKS_URL must be an https address (got '${jwksUrl}')`);
+  const privacyOfficerRole = env.OIDC_PRIVACY_OFFICER_ROLE?.trim() || 'ketenhub-privacy-officer';
+  const informationManagerRole = env.OIDC_INFORMATION_MANAGER_ROLE?.trim() || 'ketenhub-informatiemanager';
+  if (privacyOfficerRole === informationManagerRole) problems.push('OIDC_PRIVACY_OFFICER_ROLE and OIDC_INFORMATION_MANAGER_ROLE must differ: the two roles are kept apart');
+  return {
+    issuer, jwksUrl, audience,
+    nameClaim: env.OIDC_NAME_CLAIM?.trim() || 'name',
+    rolesClaim: env.OIDC_ROLES_CLAIM?.trim() || 'roles',
+    privacyOfficerRole, informationManagerRole,
+  };
 }
 
 function tlsFiles(env: Env, problems: string[]): HubConfig['gateway']['tls'] {

@@ -70,7 +70,23 @@ export function readYamlText(text: string, file: string): { value: unknown; wher
     }
     return pointer || '/';
   };
-  return { value: doc.toJS(), where };
+  return { value: toValue(doc, file), where };
+}
+
+/** At most this many alias expansions per document: a region file needs a handful, an alias bomb millions. */
+export const MAX_YAML_ALIASES = 100;
+
+function toValue(doc: ReturnType<typeof parseDocument>, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (error) {
+    // yaml throws a ReferenceError when aliases expand beyond maxAliasCount (a "billion laughs" document).
+    if (error instanceof ReferenceError && /^Excessive alias count/.test(error.message)) {
+      throw new RegionConfigError(file, [`the YAML's aliases (*name) expand to more than ${MAX_YAML_ALIASES} copies, as an alias bomb does: write the values out, or use fewer aliases`]);
+    }
+    if (error instanceof ReferenceError && /alias/i.test(error.message)) throw new RegionConfigError(file, [error.message]);
+    throw error;
+  }
 }
 
 /** Reads <dir>/region.yaml, checks it against its schema and its cross-references, and names every problem by file, line and path. */

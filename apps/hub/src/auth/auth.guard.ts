@@ -10,9 +10,11 @@ import { systemIdOf, type Region } from '@ketenhub/routing';
 import { DATA_SOURCE, HUB_CONFIG, REGION } from '../tokens';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { actorOf, type Requester } from './requester';
-import { TokenError, TokenVerifier, type ApiRole } from './token';
+import { IssuerUnavailableError, TokenError, TokenVerifier, type ApiRole } from './token';
 
 const ALLOWED = 'ketenhub:allowed-roles';
+/** The rate limiter key of requests naming a partner the region does not know (no partner id has a NUL). */
+const UNKNOWN_PARTNERS = '\0unknown';
 
 /** Which token roles may call a handler. A handler without it is open (health, metrics, docs). */
 export const Allow = (...roles: ApiRole[]) => SetMetadata(ALLOWED, roles);
@@ -36,8 +38,9 @@ export async function auditRefusal(dataSource: DataSource, region: Region, reque
 /**
  * Checks who calls and whether they may. Identity: a bearer token (the hub's own or, where
  * configured, an external issuer's), or for a partner a client certificate over mutual TLS. No or
- * a bad identity: 401. A role that may not call this, or a partner the region does not know: 403,
- * and the attempt is audited. A partner over its request rate: 429 with Retry-After.
+ * a bad identity: 401. A partner over its request rate: 429 with Retry-After, counted before any
+ * refusal so that refusals cannot flood the trail. A role that may not call this, or a partner the
+ * region does not know: 403, and the attempt is audited.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -50,7 +53,10 @@ export class AuthGuard implements CanActivate {
     @Inject(REGION) private readonly region: Region,
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
   ) {
-    this.verifier = new TokenVerifier(config.secrets.apiTokenKey, config.gateway.externalIssuer);
+    this.verifier = new TokenVerifier({
+      keys: [config.secrets.apiTokenKey, ...config.secrets.previousApiTokenKeys], production: config.production,
+      external: config.gateway.externalIssuer, people: config.people,
+    });
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -65,28 +71,32 @@ export class AuthGuard implements CanActivate {
       response.setHeader('WWW-Authenticate', 'Bearer realm="ketenhub"');
       throw problem(401, 'UNAUTHENTICATED', 'send a bearer token: Authorization: Bearer <token> (see docs/API.md), or a partner client certificate over mutual TLS');
     }
-    let requester: Requester;
+    let claims: { sub: string; role: ApiRole; name?: string };
     try {
-      const claims = match ? await this.verifier.verify(match[1]) : { sub: certificatePartner!, role: 'PARTNER' as const, name: undefined };
-      if (claims.role === 'PARTNER') {
-        const partner = this.region.partner(claims.sub);
-        if (!partner) {
-          await this.refuse(request, { kind: 'PARTNER', partnerId: claims.sub, role: 'ONBEKEND' }, `partner '${claims.sub}' is not part of region ${this.region.config.region}`);
-        }
-        requester = { kind: 'PARTNER', partnerId: claims.sub, role: partner!.role, ...(claims.name ? { person: claims.name } : {}) };
-      } else {
-        requester = { kind: claims.role, person: claims.name ?? claims.sub };
-      }
+      claims = match ? await this.verifier.verify(match[1]) : { sub: certificatePartner!, role: 'PARTNER' };
     } catch (error) {
+      if (error instanceof IssuerUnavailableError) {
+        // sendProblem adds Retry-After to every 503.
+        throw problem(503, 'TIJDELIJK_NIET_BESCHIKBAAR', `${error.message}: the token could not be checked; try again`, { reason: 'TIJDELIJK_NIET_BESCHIKBAAR' });
+      }
       if (!(error instanceof TokenError)) throw error;
       response.setHeader('WWW-Authenticate', 'Bearer realm="ketenhub", error="invalid_token"');
       throw problem(401, 'UNAUTHENTICATED', error.message);
+    }
+    let requester: Requester;
+    if (claims.role === 'PARTNER') {
+      const partner = this.region.partner(claims.sub);
+      requester = { kind: 'PARTNER', partnerId: claims.sub, role: partner?.role ?? 'ONBEKEND', ...(claims.name ? { person: claims.name } : {}) };
+      // Counted before anything is refused and audited: a flood of refusals meets the rate limit, not the audit trail.
+      await this.limit(partner?.id, response);
+      if (!partner) await this.refuse(request, requester, `partner '${claims.sub}' is not part of region ${this.region.config.region}`);
+    } else {
+      requester = { kind: claims.role, person: claims.name ?? claims.sub };
     }
     const role = requester.kind;
     if (!allowed.includes(role)) {
       await this.refuse(request, requester, `a ${role} may not call ${request.method} ${request.route?.path ?? request.path}`);
     }
-    if (requester.kind === 'PARTNER') await this.limit(requester.partnerId, response);
     request.requester = requester;
     return true;
   }
@@ -99,20 +109,23 @@ export class AuthGuard implements CanActivate {
     return typeof cn === 'string' && cn !== '' ? cn : undefined;
   }
 
-  private async limit(partnerId: string, response: { setHeader(name: string, value: string): void }): Promise<void> {
-    let limiter = this.limiters.get(partnerId);
+  /** A partner's requests per second; those naming partners the region does not know share one budget (so new names buy no more). */
+  private async limit(partnerId: string | undefined, response: { setHeader(name: string, value: string): void }): Promise<void> {
+    const key = partnerId ?? UNKNOWN_PARTNERS;
+    let limiter = this.limiters.get(key);
     if (!limiter) {
-      const perSecond = this.region.partner(partnerId)?.connection?.rateLimitPerSecond ?? this.config.gateway.rateLimitPerSecond;
+      const perSecond = (partnerId && this.region.partner(partnerId)?.connection?.rateLimitPerSecond) || this.config.gateway.rateLimitPerSecond;
       limiter = new RateLimiterMemory({ points: perSecond, duration: 1 });
-      this.limiters.set(partnerId, limiter);
+      this.limiters.set(key, limiter);
     }
     try {
-      await limiter.consume(partnerId);
+      await limiter.consume(key);
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
       response.setHeader('Retry-After', String(seconds));
-      throw problem(429, 'TOO_MANY_REQUESTS', `partner '${partnerId}' may make ${limiter.points} requests per second; try again in ${seconds} s`);
+      const who = partnerId ? `partner '${partnerId}' may` : 'tokens naming partners this region does not know may together';
+      throw problem(429, 'TOO_MANY_REQUESTS', `${who} make ${limiter.points} requests per second; try again in ${seconds} s`);
     }
   }
 

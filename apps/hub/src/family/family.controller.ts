@@ -11,7 +11,7 @@ const FAMILY_ID = { name: 'familyId', description: 'The pseudonymous family id (
  */
 @ApiTags('families')
 @ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'No token, or one that is expired or not signed by the hub.' })
+@ApiUnauthorizedResponse({ description: 'No token, or one that is expired, lives over an hour, lacks kid, iat or exp, or is not signed by a trusted issuer.' })
 @ApiForbiddenResponse({ description: 'The token\'s role may not read family records (audited).' })
 @UseGuards(AuthGuard)
 @Allow('PARTNER')

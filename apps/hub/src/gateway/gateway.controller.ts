@@ -26,7 +26,7 @@ const FEED_PAGE_MAX = 500;
  */
 @ApiTags('partner gateway')
 @ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'No token or client certificate, or one that is expired or not trusted (problem+json).' })
+@ApiUnauthorizedResponse({ description: 'No token or client certificate, or one that is expired, lives over an hour, lacks kid, iat or exp, or is not trusted (problem+json).' })
 @ApiTooManyRequestsResponse({ description: 'Over the partner\'s request rate; Retry-After says how many seconds to wait.' })
 @UseGuards(AuthGuard)
 @Controller()

@@ -1,5 +1,5 @@
 import { Body, Controller, Headers, HttpCode, Inject, Ip, Post, Res } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
@@ -20,7 +20,11 @@ export const PARTNER_TOKEN_SECONDS = 900;
 @ApiTags('partner gateway')
 @Controller('oauth')
 export class OAuthController {
-  /** Wrong secrets per client address: ten a minute, then a pause. */
+  /**
+   * Wrong secrets per client id and client address: ten a minute, then a pause. Keyed on both, so
+   * one partner's misconfigured system does not lock out every partner behind the same proxy, and
+   * nobody elsewhere can lock a partner out by guessing at its id.
+   */
   private readonly failures = new RateLimiterMemory({ points: 10, duration: 60 });
 
   constructor(
@@ -36,6 +40,8 @@ export class OAuthController {
   @ApiBody({ schema: { type: 'object', required: ['grant_type'], properties: { grant_type: { type: 'string', enum: ['client_credentials'] }, client_id: { type: 'string' }, client_secret: { type: 'string' } } } })
   @ApiOkResponse({ description: '{ access_token, token_type: "Bearer", expires_in }' })
   @ApiUnauthorizedResponse({ description: '{ error: "invalid_client" }: unknown partner or wrong secret (HTTP Basic or body parameters).' })
+  @ApiBadRequestResponse({ description: '{ error: "invalid_request" | "unsupported_grant_type" }: no credentials, another grant type, or a % in HTTP Basic credentials that starts no valid escape (they are form-urlencoded, RFC 6749 §2.3.1).' })
+  @ApiTooManyRequestsResponse({ description: '{ error: "slow_down" }: more than ten wrong secrets a minute for this client_id from this address; Retry-After says how long to wait.' })
   async token(@Body() body: Record<string, unknown> | undefined, @Headers('authorization') authorization: string | undefined, @Ip() ip: string, @Res() res: Response): Promise<void> {
     res.setHeader('Cache-Control', 'no-store');
     const form = body ?? {};
@@ -44,19 +50,24 @@ export class OAuthController {
       return;
     }
     const client = clientOf(form, authorization);
+    if (client === 'MALFORMED') {
+      res.status(400).json({ error: 'invalid_request', error_description: 'client_id and client_secret in HTTP Basic authentication are form-urlencoded (RFC 6749 §2.3.1): a % there must start an escape such as %3A' });
+      return;
+    }
     if (!client) {
       res.status(400).json({ error: 'invalid_request', error_description: 'send client_id and client_secret, in HTTP Basic authentication or in the body' });
       return;
     }
-    const blocked = await this.failures.get(ip);
+    const lockout = `${client.id.slice(0, 128)}\0${ip}`;
+    const blocked = await this.failures.get(lockout);
     if (blocked && blocked.remainingPoints <= 0) {
       res.setHeader('Retry-After', String(Math.ceil(blocked.msBeforeNext / 1000)));
-      res.status(429).json({ error: 'slow_down', error_description: 'too many wrong client secrets from this address; wait and try again' });
+      res.status(429).json({ error: 'slow_down', error_description: 'too many wrong client secrets for this client_id from this address; wait and try again' });
       return;
     }
     const partner = this.region.partner(client.id);
     if (!partner || !clientSecretMatches(this.config.secrets.partnerSecretKey, partner.id, client.secret)) {
-      await this.failures.consume(ip).catch((error: unknown) => {
+      await this.failures.consume(lockout).catch((error: unknown) => {
         if (!(error instanceof RateLimiterRes)) throw error;
       });
       this.logger.warn({ clientId: client.id.slice(0, 64), ip }, 'token refused: unknown client or wrong secret');
@@ -70,13 +81,19 @@ export class OAuthController {
   }
 }
 
-function clientOf(form: Record<string, unknown>, authorization: string | undefined): { id: string; secret: string } | undefined {
+/** The client's credentials; MALFORMED when HTTP Basic carries a % that is no valid escape. */
+function clientOf(form: Record<string, unknown>, authorization: string | undefined): { id: string; secret: string } | 'MALFORMED' | undefined {
   const basic = /^Basic ([A-Za-z0-9+/=]+)$/.exec(authorization ?? '');
   if (basic) {
     const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon > 0) return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
-    return undefined;
+    if (colon <= 0) return undefined;
+    try {
+      return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
+    } catch (error) {
+      if (error instanceof URIError) return 'MALFORMED';
+      throw error;
+    }
   }
   if (typeof form.client_id === 'string' && typeof form.client_secret === 'string') return { id: form.client_id, secret: form.client_secret };
   return undefined;

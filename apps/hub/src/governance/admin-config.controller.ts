@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, HttpException, HttpStatus, Inject, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth,
+import { ApiBearerAuth, ApiUnauthorizedResponse,
   ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { DataSource } from 'typeorm';
@@ -33,6 +33,7 @@ function text(body: unknown, name: string, required: boolean): string | undefine
  */
 @ApiTags('admin')
 @ApiBearerAuth()
+@ApiUnauthorizedResponse({ description: 'A person\'s token: in production only from the organisation\'s OpenID Connect provider (OIDC_ISSUER); a token without kid, iat or exp, living over an hour, or signed with API_TOKEN_KEY in production: 401 (problem+json).' })
 @UseGuards(AuthGuard)
 @Allow('INFORMATIEMANAGER')
 @Controller('admin/config')
@@ -59,7 +60,7 @@ export class AdminConfigController {
   @ApiOperation({ summary: 'Checks a region text and its regie table against the schemas and cross-references.' })
   @ApiBody({ schema: { type: 'object', required: ['regionYaml'], properties: { regionYaml: REGION_YAML } } })
   @ApiOkResponse({ description: '{ valid: true, region, name, version, regieTable, counts }.' })
-  @ApiUnprocessableEntityResponse({ description: 'problem+json with `problems`: every problem, by line and JSON path.' })
+  @ApiUnprocessableEntityResponse({ description: 'problem+json with `problems`: every problem, by line and JSON path (also a YAML whose aliases expand to more than 100 copies, as an alias bomb does).' })
   validate(@Body() body: unknown) {
     const regionYaml = text(body, 'regionYaml', true);
     return this.run(() => ({ valid: true, ...this.admin.validate(regionYaml) }));

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AuditFields } from '@ketenhub/audit';
 import { Allow, AuthGuard, problem, type AuthenticatedRequest } from '../auth/auth.guard';
@@ -36,6 +36,7 @@ async function mapped<T>(work: () => Promise<T>): Promise<T> {
  */
 @ApiTags('privacy')
 @ApiBearerAuth()
+@ApiUnauthorizedResponse({ description: 'A person\'s token: in production only from the organisation\'s OpenID Connect provider (OIDC_ISSUER); a token without kid, iat or exp, living over an hour, or signed with API_TOKEN_KEY in production: 401 (problem+json).' })
 @UseGuards(AuthGuard)
 @Allow('PRIVACY_OFFICER')
 @Controller('privacy')

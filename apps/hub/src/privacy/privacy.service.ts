@@ -78,7 +78,10 @@ export class PrivacyService {
   }
 
   trailCsv(entries: TrailEntry[]): string {
-    return stringify(entries.map((e) => ({ ...e, gegevens: e.gegevens.join(' ') })), { header: true });
+    // escape_formulas: a cell that begins with =, +, -, @ (or a tab or CR) gets a leading ', so a
+    // value an attacker got into the trail (a certificate CN, an external client_id, a name) is
+    // shown, not run, when the privacy officer opens the export in a spreadsheet.
+    return stringify(entries.map((e) => ({ ...e, gegevens: e.gegevens.join(' ') })), { header: true, escape_formulas: true });
   }
 
   /** The family id for a BSN, for a family's request to see its own data; the lookup is audited. */
