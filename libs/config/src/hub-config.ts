@@ -166,6 +166,17 @@ export function loadRetentionFile(env: Env = process.env): string {
   return path.resolve(repoRoot(), env.RETENTION_FILE?.trim() || path.join('config', 'retention.yaml'));
 }
 
+/** For `npm run dead-letter`: the database and the one key that opens a dead letter (secret). */
+export function loadDeadLetterReaderConfig(env: Env = process.env): { databaseUrl: string; topicPrefix: string; bsnEncryptionKey: Buffer } {
+  const databaseUrl = loadDatabaseUrl(env);
+  const raw = env.BSN_ENCRYPTION_KEY?.trim() ?? '';
+  const key = Buffer.from(raw, 'base64');
+  if (key.length !== 32 || key.toString('base64') !== raw) {
+    throw new ConfigError(['BSN_ENCRYPTION_KEY must be the hub\'s key: 32 random bytes in base64 (44 characters); dead letters are sealed with it']);
+  }
+  return { databaseUrl, topicPrefix: env.KETENHUB_TOPIC_PREFIX ?? '', bsnEncryptionKey: key };
+}
+
 /** For the command-line tools that only need the database. */
 export function loadDatabaseUrl(env: Env = process.env): string {
   const url = env.DATABASE_URL?.trim();

@@ -12,7 +12,7 @@ import type { ConsentGate } from './consent-gate';
 import { DisclosureBatch, type Disclosure } from './disclosures';
 import { GroupContext } from './group-context';
 import type { InboundMessage, Outcome } from './inbound-message';
-import { rejectionMessages, type Rejection } from './rejection';
+import { maskedErrors, rejectionMessages, type Rejection } from './rejection';
 
 export interface AcceptMessageDeps {
   dataSource: DataSource;
@@ -323,10 +323,10 @@ export class AcceptMessageUseCase {
     if (refused.length === 0) return [];
     const fresh = await this.deps.inbox.rejectAll(db, refused.map(({ message, rejection }) => ({
       topic: message.topic, partition: message.partition, offset: message.offset, partnerId: message.owner.id,
-      reason: rejection.reason, errors: rejection.errors, eventId: rejection.eventId, eventType: rejection.eventType,
+      reason: rejection.reason, errors: maskedErrors(rejection.errors), eventId: rejection.eventId, eventType: rejection.eventType,
     })));
     const now = new Date();
-    await this.deps.outbox.add(db, refused.flatMap(({ message, rejection }, k) => (fresh[k] ? rejectionMessages(this.deps.topics, message.owner.id, message, rejection, now) : [])));
+    await this.deps.outbox.add(db, refused.flatMap(({ message, rejection }, k) => (fresh[k] ? rejectionMessages(this.deps.topics, this.deps.vault, message.owner.id, message, rejection, now) : [])));
     return fresh;
   }
 }
