@@ -3,7 +3,8 @@
  * as a dead letter (the outbox row and ketenhub.deadletter): those bytes are sealed with the BSN
  * encryption key, on both doors, and only `npm run dead-letter` opens one, for a named reader,
  * audited. Every table of the hub's database is searched for the BSN digits as text and as the
- * hex a bytea column shows.
+ * hex a bytea column shows. A BSN typed into a free-text field (VrijeTekst) is masked on the way
+ * in: neither stored nor forwarded; a nine-digit number that fails the elfproef stays as typed.
  */
 import { randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -142,5 +143,40 @@ describe('BSNs at rest: dead letters', () => {
       expect.objectContaining({ action: 'READ', outcome: 'SUCCESS', actor_person: 'B. de Beheerder', purpose: 'partner vraagt naar het bericht (met BSN)' }),
       expect.objectContaining({ action: 'READ', outcome: 'FAILURE', actor_person: 'I. Ndringer', purpose: 'nieuwsgierig' }),
     ]);
+  });
+});
+
+describe('BSNs at rest: free text', () => {
+  let scenario: Scenario;
+
+  beforeAll(async () => {
+    scenario = await openScenario(['toegang-almere', 'veilig-thuis-flevoland']);
+  });
+  afterAll(async () => {
+    await scenario?.close();
+  });
+
+  it('masks an elfproef-valid number typed into free text in the stored event and the forwarded message, and leaves one that fails the elfproef', async () => {
+    const toegang = scenario.partner('toegang-almere');
+    const vt = scenario.partner('veilig-thuis-flevoland');
+    const child = makeBsn();
+    const [typed, grouped] = [makeBsn(), makeBsn()];
+    const spaced = `${grouped.slice(0, 4)} ${grouped.slice(4, 6)} ${grouped.slice(6)}`;
+    const notABsn = '123456789';
+    const toelichting = `Moeder noemde het BSN van de broer: ${typed}. Oude notitie: ${spaced}. Dossiernummer ${notABsn}, bel 0612345678.`;
+    await toegang.send(toestemming('toegang-almere', [child]));
+    const event = hulpvraag('toegang-almere', [child], { toelichting });
+    await toegang.send(event);
+
+    const forwarded = await vt.outbound.waitFor('the hulpvraag at Veilig Thuis', (m) => m.event?.causationid === event.id, 60_000);
+    expect(forwarded.event!.data.toelichting).toBe(`Moeder noemde het BSN van de broer: [bsn]. Oude notitie: [bsn]. Dossiernummer ${notABsn}, bel 0612345678.`);
+    for (const bsn of [typed, grouped]) expect(forwarded.value!.includes(bsn)).toBe(false);
+    expect(forwarded.value!.includes(spaced)).toBe(false);
+
+    const stored: Array<{ data: { toelichting: string } }> = await scenario.db.query('SELECT data FROM inbox WHERE event_id = $1', [event.id]);
+    expect(stored).toHaveLength(1);
+    expect(stored[0].data.toelichting).toBe(forwarded.event!.data.toelichting);
+    for (const bsn of [typed, grouped, child]) expect(await bsnInDatabase(scenario, bsn)).toEqual([]);
+    expect(await bsnInDatabase(scenario, spaced)).toEqual([]);
   });
 });

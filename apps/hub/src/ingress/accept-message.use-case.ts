@@ -3,8 +3,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { decodeCloudEvent, type Contracts, type KetenhubCloudEvent } from '@ketenhub/contracts';
 import { HUB_SOURCE, partnerSource, type Topics } from '@ketenhub/messaging';
 import type { AuditStore, FamilyStore, InboxStore, OutboxStore, RegieStore } from '@ketenhub/persistence';
-import { kaderOf, type FamilyState } from '@ketenhub/domain';
-import { collectPersonRefs, replaceBsns, type BsnVault } from '@ketenhub/privacy';
+import { kaderOf, maskBsnsInText, type FamilyState } from '@ketenhub/domain';
+import { collectPersonRefs, maskStringsAt, replaceBsns, type BsnVault } from '@ketenhub/privacy';
 import { resolveRecipients, type Region } from '@ketenhub/routing';
 import { FamilyRecord } from '../family/family-record';
 import { forwardId, hubMessageId } from '../ids';
@@ -205,7 +205,8 @@ export class AcceptMessageUseCase {
     const municipality = readMunicipality(event.data) ?? family.municipality ?? undefined;
     if (municipality) group.learnMunicipality(familyId, municipality);
 
-    const data = replaceBsns(event.data, personIdOf);
+    // A BSN typed into free text is masked too: nothing the hub stores or sends carries one.
+    const { data } = maskStringsAt(replaceBsns(event.data, personIdOf), this.deps.contracts.freeTextOf(event.type), maskBsnsInText);
     group.recordEvent({
       source: event.source, eventId: event.id, type: event.type, occurredAt: event.time, familyId,
       topic: message.topic, partition: message.partition, offset: message.offset, payloadSha256, data,
