@@ -136,6 +136,17 @@ describe('BSNs at rest: dead letters', () => {
     expect(wrongKey.stderr).toContain('does not open with this key');
     expect(wrongKey.stdout).not.toContain(bsn);
 
+    // A dead letter from before they were sealed (no ketenhub-payload header) is shown as it is, masked, and audited as well.
+    const legacyId = randomUUID();
+    const legacyBsn = makeBsn();
+    await scenario.db.query('INSERT INTO outbox (message_id, topic, message_key, value, headers) VALUES ($1, $2, $3, $4, $5)',
+      [legacyId, `${scenario.prefix}ketenhub.deadletter`, 'toegang-almere', Buffer.from(`oud: ${legacyBsn}`), JSON.stringify({ 'ketenhub-reason': 'ONGELDIGE_JSON' })]);
+    const legacy = cli([legacyId, '--reader', 'B. de Beheerder', '--purpose', 'oude afwijzing']);
+    expect(legacy.status).toBe(0);
+    expect(legacy.stdout).toContain('oud: [bsn]');
+    expect(legacy.stdout).not.toContain(legacyBsn);
+    expect(await scenario.db.query("SELECT outcome FROM audit_log WHERE message_id = $1 AND action = 'READ'", [legacyId])).toEqual([{ outcome: 'SUCCESS' }]);
+
     const audit: Array<Record<string, unknown>> = await scenario.db.query(
       "SELECT action, outcome, actor_person, purpose, access_point, data_categories, message_id FROM audit_log WHERE message_id = $1 ORDER BY seq", [messageId]);
     expect(audit).toEqual([

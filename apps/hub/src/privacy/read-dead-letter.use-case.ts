@@ -52,7 +52,9 @@ export class ReadDeadLetterUseCase {
         answer = { found: false, problem: `no dead letter ${request.messageId} in the outbox (retention removes published messages; read its value off the topic and pass it with --stdin)` };
       } else {
         try {
-          const payload = sealed === null ? null : openPayload(this.deps.key, sealed, request.messageId);
+          // A dead letter written before they were sealed has no ketenhub-payload header: its bytes are as they came.
+          const legacy = request.sealed === undefined && row !== undefined && row.headers['ketenhub-payload'] === undefined;
+          const payload = sealed === null ? null : legacy ? sealed : openPayload(this.deps.key, sealed, request.messageId);
           answer = { found: true, headers: row?.headers ?? {}, payload: payload && (request.unmasked ? payload : Buffer.from(maskBsns(payload.toString('utf8')))) };
         } catch {
           answer = { found: false, problem: `dead letter ${request.messageId} does not open with this key (another key, another message's bytes, or changed bytes)` };
