@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
+import { ConfigResourceTypes } from 'kafkajs';
 import * as path from 'node:path';
 import { hulpvraag, makeBsn, toestemming } from '../support/factories';
 import { partnerAccessToken } from '../../deploy/local/https-partner';
@@ -98,6 +99,18 @@ describe('BSNs at rest: dead letters', () => {
     const deadRows: Array<{ n: number }> = await scenario.db.query('SELECT count(*)::int AS n FROM outbox WHERE topic = $1', [`${scenario.prefix}ketenhub.deadletter`]);
     expect(deadRows[0].n).toBeGreaterThanOrEqual(4);
     for (const bsn of bsns) expect(await bsnInDatabase(scenario, bsn)).toEqual([]);
+
+    // Kept as long as operations need and no longer: the hub made the topic with 30 days' retention.
+    const admin = scenario.kafka.admin();
+    await admin.connect();
+    try {
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: `${scenario.prefix}ketenhub.deadletter`, configNames: ['retention.ms'] }],
+      });
+      expect(resources[0].configEntries.find((e) => e.configName === 'retention.ms')?.configValue).toBe(String(30 * 86_400_000));
+    } finally {
+      await admin.disconnect();
+    }
   });
 
   it('opens a dead letter only through npm run dead-letter, for a named reader with a purpose, and audits the read', async () => {
@@ -107,7 +120,7 @@ describe('BSNs at rest: dead letters', () => {
     const rejection = await toegang.outbound.waitFor('the rejection', (m) => toegang.outbound.messages.indexOf(m) >= before && m.event?.data?.reden === 'ONGELDIGE_JSON');
     const dead = await deadLetterOf(rejection);
     const messageId = dead.headers['ketenhub-message-id'];
-    await pollUntil('the dead letter marked published', async () => {
+    await pollUntil('the dead letter\'s outbox row', async () => {
       const rows: Array<{ n: number }> = await scenario.db.query('SELECT count(*)::int AS n FROM outbox WHERE message_id = $1', [messageId]);
       return rows[0].n === 1 ? true : undefined;
     });
