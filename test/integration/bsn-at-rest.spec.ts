@@ -124,8 +124,8 @@ describe('BSNs at rest: dead letters', () => {
       const rows: Array<{ n: number }> = await scenario.db.query('SELECT count(*)::int AS n FROM outbox WHERE message_id = $1', [messageId]);
       return rows[0].n === 1 ? true : undefined;
     });
-    const cli = (args: string[], env: Record<string, string> = {}) => spawnSync(process.execPath, [path.join(ROOT, 'dist', 'apps', 'hub', 'src', 'cli', 'dead-letter.js'), ...args], {
-      cwd: ROOT, encoding: 'utf8',
+    const cli = (args: string[], env: Record<string, string> = {}, input?: Buffer) => spawnSync(process.execPath, [path.join(ROOT, 'dist', 'apps', 'hub', 'src', 'cli', 'dead-letter.js'), ...args], {
+      cwd: ROOT, encoding: 'utf8', ...(input ? { input } : {}),
       env: { ...process.env, DATABASE_URL: scenario.databaseUrl, KETENHUB_TOPIC_PREFIX: scenario.prefix, BSN_ENCRYPTION_KEY: scenario.keys.encryption, ...env },
     });
 
@@ -149,6 +149,14 @@ describe('BSNs at rest: dead letters', () => {
     expect(wrongKey.stderr).toContain('does not open with this key');
     expect(wrongKey.stdout).not.toContain(bsn);
 
+    // Once retention removed the outbox row, the value read off the topic opens the same way.
+    await scenario.db.query('DELETE FROM outbox WHERE message_id = $1', [messageId]);
+    expect(cli([messageId, '--reader', 'B. de Beheerder', '--purpose', 'nog eens']).status).toBe(1);
+    const offTopic = cli([messageId, '--reader', 'B. de Beheerder', '--purpose', 'van het topic', '--stdin'], {}, dead.value!);
+    expect(offTopic.status).toBe(0);
+    expect(offTopic.stdout).toContain('kinderen: [bsn] (no JSON)');
+    expect(cli([randomUUID(), '--reader', 'B. de Beheerder', '--purpose', 'verkeerd id', '--stdin'], {}, dead.value!).status).toBe(1);
+
     // A dead letter from before they were sealed (no ketenhub-payload header) is shown as it is, masked, and audited as well.
     const legacyId = randomUUID();
     const legacyBsn = makeBsn();
@@ -166,6 +174,8 @@ describe('BSNs at rest: dead letters', () => {
       expect.objectContaining({ action: 'READ', outcome: 'SUCCESS', actor_person: 'B. de Beheerder', purpose: 'waarom afgewezen', access_point: 'cli:npm run dead-letter', message_id: messageId }),
       expect.objectContaining({ action: 'READ', outcome: 'SUCCESS', actor_person: 'B. de Beheerder', purpose: 'partner vraagt naar het bericht (met BSN)' }),
       expect.objectContaining({ action: 'READ', outcome: 'FAILURE', actor_person: 'I. Ndringer', purpose: 'nieuwsgierig' }),
+      expect.objectContaining({ action: 'READ', outcome: 'FAILURE', purpose: 'nog eens' }),
+      expect.objectContaining({ action: 'READ', outcome: 'SUCCESS', purpose: 'van het topic' }),
     ]);
   });
 });
