@@ -11,12 +11,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import type { LocalPki } from './kafka-tls';
 import { freePort, guardChild, repoRoot, waitFor } from './process-util';
 
 export interface RunningKafka {
   brokers: string;
   version: string;
   logFile: string;
+  /** With KafkaStartOptions.tls: the TLS listener (client certificate required) and the SASL_SSL (SCRAM) one. */
+  tlsBrokers?: string;
+  saslBrokers?: string;
   stop(): Promise<void>;
   /** SIGKILL: no clean shutdown, so the broker recovers its log when it starts again on the same data. */
   kill(): Promise<void>;
@@ -26,6 +30,26 @@ export interface KafkaStartOptions {
   dataDir: string;
   port?: number;
   log?: (line: string) => void;
+  /**
+   * Also listen with TLS, the broker's certificate from `pki`: one listener that requires a
+   * client certificate signed by its CA (mutual TLS, principal User:CN=<name>), and one SASL_SSL
+   * listener with SCRAM-SHA-256 and -512 for `scramUsers` (created when the storage is formatted).
+   */
+  tls?: {
+    pki: LocalPki;
+    scramUsers?: Array<{ name: string; password: string }>;
+    /**
+     * With these, the broker authorises (StandardAuthorizer, no ACLs): only these principals
+     * (e.g. User:CN=ketenhub-hub) and the plaintext listener's User:ANONYMOUS get in at all.
+     */
+    superUsers?: string[];
+  };
+}
+
+interface Listeners {
+  port: number;
+  controllerPort: number;
+  tls?: { port: number; saslPort: number; pki: LocalPki; superUsers?: string[] };
 }
 
 function cacheDir(): string {
@@ -65,18 +89,45 @@ function kafkaVersionOf(jarDir: string): string {
   return jar.replace(/^kafka_2\.13-/, '').replace(/\.jar$/, '');
 }
 
-function writeBrokerConfig(dataDir: string, port: number, controllerPort: number): string {
+/** The TLS listeners' settings: the broker's key and chain, the CA as truststore; mutual TLS on SSL, SCRAM on SASL_SSL. */
+function tlsLines(pki: LocalPki): string[] {
+  const store = (listener: string) => [
+    `listener.name.${listener}.ssl.keystore.type=PEM`,
+    `listener.name.${listener}.ssl.keystore.location=${pki.brokerKeystoreFile}`,
+    `listener.name.${listener}.ssl.truststore.type=PEM`,
+    `listener.name.${listener}.ssl.truststore.location=${pki.caFile}`,
+  ];
+  return [
+    ...store('ssl'),
+    'listener.name.ssl.ssl.client.auth=required',
+    ...store('sasl_ssl'),
+    'listener.name.sasl_ssl.ssl.client.auth=none',
+    'sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512',
+    'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+  ];
+}
+
+function writeBrokerConfig(dataDir: string, at: Listeners): string {
+  const { port, controllerPort, tls } = at;
   const logDir = path.join(dataDir, 'kraft-logs');
   const file = path.join(dataDir, 'server.properties');
+  const clientListeners = [`PLAINTEXT://127.0.0.1:${port}`, ...(tls ? [`SSL://127.0.0.1:${tls.port}`, `SASL_SSL://127.0.0.1:${tls.saslPort}`] : [])];
   const lines = [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    `listeners=${[...clientListeners, `CONTROLLER://127.0.0.1:${controllerPort}`].join(',')}`,
+    `advertised.listeners=${clientListeners.join(',')}`,
     'controller.listener.names=CONTROLLER',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${tls ? ',SSL:SSL,SASL_SSL:SASL_SSL' : ''}`,
     'inter.broker.listener.name=PLAINTEXT',
+    ...(tls ? tlsLines(tls.pki) : []),
+    ...(tls?.superUsers ? [
+      'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+      `super.users=${['User:ANONYMOUS', ...tls.superUsers].join(';')}`,
+      'allow.everyone.if.no.acl.found=false',
+    ] : []),
     `log.dirs=${logDir}`,
     // Single node: every internal topic lives on this one broker.
     'offsets.topic.replication.factor=1',
@@ -127,12 +178,15 @@ export async function startKafka(options: KafkaStartOptions): Promise<RunningKaf
   fs.mkdirSync(options.dataDir, { recursive: true });
   const port = options.port ?? (await freePort());
   const controllerPort = await freePort();
-  const config = writeBrokerConfig(options.dataDir, port, controllerPort);
+  const tls = options.tls ? { port: await freePort(), saslPort: await freePort(), pki: options.tls.pki, superUsers: options.tls.superUsers } : undefined;
+  const config = writeBrokerConfig(options.dataDir, { port, controllerPort, tls });
+  // SCRAM credentials live in the cluster's metadata: in KRaft they are written when the storage is formatted.
+  const scram = (options.tls?.scramUsers ?? []).flatMap((u) => ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${u.name},password=${u.password}]`]));
 
   if (!fs.existsSync(path.join(options.dataDir, 'kraft-logs', 'meta.properties'))) {
     const format = spawnSync(
       'java',
-      java(jarDir, options.dataDir, ['kafka.tools.StorageTool', 'format', '-t', randomUUID().replace(/-/g, '').slice(0, 22), '-c', config], '128m'),
+      java(jarDir, options.dataDir, ['kafka.tools.StorageTool', 'format', '-t', randomUUID().replace(/-/g, '').slice(0, 22), '-c', config, ...scram], '128m'),
       { encoding: 'utf8' },
     );
     if (format.error) throw new Error(`could not run Java to format Kafka storage: ${format.error.message}`);
@@ -177,6 +231,7 @@ export async function startKafka(options: KafkaStartOptions): Promise<RunningKaf
     brokers,
     version,
     logFile: path.join(options.dataDir, 'broker.log'),
+    ...(tls ? { tlsBrokers: `127.0.0.1:${tls.port}`, saslBrokers: `127.0.0.1:${tls.saslPort}` } : {}),
     async stop() {
       if (exited) return;
       child.kill('SIGTERM');

@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { Topics } from '@ketenhub/messaging';
+import { DEAD_LETTER_RETENTION_DAYS, Topics } from '@ketenhub/messaging';
 import type { Partner, Region } from '@ketenhub/routing';
 
 export interface StrimziOptions {
@@ -31,7 +31,7 @@ export const HUB_USER = 'ketenhub-hub';
 export const HUB_GROUP_PREFIX = 'ketenhub-';
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const PARTNER_TOPIC_RETENTION_MS = 14 * DAY_MS;
-export const DEAD_LETTER_RETENTION_MS = 90 * DAY_MS;
+export const DEAD_LETTER_RETENTION_MS = DEAD_LETTER_RETENTION_DAYS * DAY_MS;
 const MIN_INSYNC_REPLICAS = 2;
 /** Strimzi puts the KafkaUser's name in its certificate's CN, which holds at most 64 characters. */
 const MAX_USER_NAME = 64;
@@ -175,7 +175,7 @@ export function strimziManifests(region: Pick<Region, 'config' | 'version'>, opt
   });
 
   const resources = [
-    topic(topics.deadLetter(), DEAD_LETTER_RETENTION_MS, 'rejected messages with their original bytes and reasons; the hub writes', { 'ketenhub.nl/partner': 'hub' }),
+    topic(topics.deadLetter(), DEAD_LETTER_RETENTION_MS, 'rejected messages, their original bytes sealed with the BSN encryption key, and reasons; the hub writes', { 'ketenhub.nl/partner': 'hub' }),
     ...partnerTopics,
     hub,
     ...partnerUsers,
@@ -190,8 +190,8 @@ export function strimziManifests(region: Pick<Region, 'config' | 'version'>, opt
     '',
     `Retention: inbound and outbound topics ${PARTNER_TOPIC_RETENTION_MS / DAY_MS} days, so a partner system or the hub that was down (over a`,
     'long weekend, say) catches up from where it stopped; the hub\'s durable record is PostgreSQL (inbox, outbox, audit),',
-    `not the topics. The dead-letter topic ${DEAD_LETTER_RETENTION_MS / DAY_MS} days: enough to investigate a rejection with its sender from the`,
-    'original bytes, and no longer, because those bytes may hold personal data.',
+    `not the topics. The dead-letter topic ${DEAD_LETTER_RETENTION_MS / DAY_MS} days, as long as the outbox keeps its row: enough to investigate a`,
+    'rejection with its sender from the original bytes, and no longer, because those bytes (sealed) hold personal data.',
     `min.insync.replicas ${MIN_INSYNC_REPLICAS} with ${replicas} replicas: a write acknowledged by all in-sync replicas (acks=all, the kafkajs`,
     'default) is on at least two brokers.',
   ];

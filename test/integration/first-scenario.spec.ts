@@ -67,7 +67,7 @@ describe('first scenario: request for help, then Veilig Thuis triage (demo regio
     expect(rejection.event!.data).toMatchObject({ reden: 'ONGELDIGE_JSON', bericht: { topic: `${prefix}inbound.toegang-almere` } });
     expect(rejection.event!.data.fouten[0].message).toMatch(/not valid JSON/);
     const dead = await deadLetters.waitFor('the dead letter', (m) => m.headers['ketenhub-reason'] === 'ONGELDIGE_JSON');
-    expect(dead.value!.equals(broken)).toBe(true);
+    expect(scenario.openDeadLetter(dead)!.equals(broken)).toBe(true);
     expect(dead.headers['ketenhub-origin-topic']).toBe(`${prefix}inbound.toegang-almere`);
 
     // One audit record per delivery, with the rule, legal basis and configuration version that decided it.

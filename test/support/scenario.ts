@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { KafkaPartner, TopicReader, testKafka } from './partner';
+import { openPayload } from '@ketenhub/privacy';
+import { KafkaPartner, TopicReader, testKafka, type Received } from './partner';
 import { createTestDatabase, startHubProcess, testKeys, uniquePrefix, type HubProcess, type TestKeys } from './test-env';
 import { signToken, type TokenClaims } from '../../apps/hub/src/auth/token';
 import { ROLE_GROUPS, testOidcIssuer } from './oidc';
@@ -13,6 +14,9 @@ export interface Scenario {
   databaseUrl: string;
   prefix: string;
   deadLetters: TopicReader;
+  keys: TestKeys;
+  /** A dead letter's original bytes: its value opened with the hub's BSN encryption key, as `npm run dead-letter` does. */
+  openDeadLetter(m: Received): Buffer | null;
   partner(id: string): KafkaPartner;
   /**
    * GET (or another method) on the hub's API with a token for these claims: a partner's signed
@@ -40,7 +44,8 @@ export async function openScenario(
   for (const id of partnerIds) partners.set(id, await KafkaPartner.connect(kafka, id, prefix));
   const deadLetters = await TopicReader.start(kafka, `${prefix}ketenhub.deadletter`);
   const scenario: Scenario = {
-    kafka, hub, db, databaseUrl, prefix, deadLetters,
+    kafka, hub, db, databaseUrl, prefix, deadLetters, keys,
+    openDeadLetter: (m) => (m.value === null ? null : openPayload(Buffer.from(keys.encryption, 'base64'), m.value, m.headers['ketenhub-message-id'])),
     async api(claims, path, init = {}) {
       const token = claims.role === 'PARTNER'
         ? await signToken(Buffer.from(keys.api, 'base64'), claims)

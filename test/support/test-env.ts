@@ -85,6 +85,8 @@ export async function startHubProcess(options: HubOptions): Promise<HubProcess> 
       // jest sets NODE_ENV=test, and kafkajs then retries with other defaults (at most 1 s apart
       // instead of 30 s): the hub under test runs as it runs in production.
       NODE_ENV: 'production',
+      // The suite's broker is plaintext on 127.0.0.1 (kafka-tls.spec.ts runs the hub over TLS).
+      KAFKA_ALLOW_PLAINTEXT_LOOPBACK: 'true',
       DATABASE_URL: options.databaseUrl,
       KETENHUB_TOPIC_PREFIX: options.topicPrefix,
       HTTP_PORT: '0',

@@ -62,8 +62,8 @@ export class AppModule {
         { provide: DATA_SOURCE, useValue: dataSource },
         { provide: REGION, useValue: region },
         { provide: CONTRACTS, useValue: contracts },
-        { provide: KAFKA, useValue: createKafka(config.kafka.clientId, config.kafka.brokers, kafkaLog) },
-        { provide: DOOR_KAFKA, useValue: createKafka(config.kafka.clientId, config.kafka.brokers, kafkaLog, DOOR_KAFKA_RETRY) },
+        { provide: KAFKA, useValue: createKafka(config.kafka.clientId, config.kafka.brokers, kafkaLog, {}, config.kafka.security) },
+        { provide: DOOR_KAFKA, useValue: createKafka(config.kafka.clientId, config.kafka.brokers, kafkaLog, DOOR_KAFKA_RETRY, config.kafka.security) },
         { provide: Topics, useValue: new Topics(config.kafka.topicPrefix) },
         { provide: OutboxStore, useValue: new OutboxStore() },
         {

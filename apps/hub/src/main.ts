@@ -11,7 +11,7 @@ import { createKafka, Topics } from '@ketenhub/messaging';
 import { createDataSource, migrate } from '@ketenhub/persistence';
 import { loadRegion, RegionConfigError, systemIdOf } from '@ketenhub/routing';
 import { AppModule } from './app.module';
-import { BootError, databaseAddress } from './boot-error';
+import { BootError, databaseAddress, kafkaBootHint } from './boot-error';
 import { activateRegion } from './governance/activate-config';
 import { RetentionConfigError } from './privacy/retention-config';
 import { createRootLogger } from './logger';
@@ -43,9 +43,9 @@ export async function startHub(config: HubConfig): Promise<RunningHub> {
   const activation = await activateRegion(dataSource, region, config.activatedBy, systemIdOf(region));
   if (activation) logger.info({ configVersion: activation.version, previous: activation.previousVersion, activatedBy: activation.activatedBy }, 'region configuration activated');
   // A hub may start before its broker: wait about a minute for it (30 tries, 2 s apart at most).
-  const bootKafka = createKafka(`${config.kafka.clientId}-setup`, config.kafka.brokers, (level, message, extra) => logger[level](extra, message), { retries: 30 });
+  const bootKafka = createKafka(`${config.kafka.clientId}-setup`, config.kafka.brokers, (level, message, extra) => logger[level](extra, message), { retries: 30 }, config.kafka.security);
   const created = await ensureTopics(bootKafka, new Topics(config.kafka.topicPrefix), region, config.kafka.partitions).catch((error: unknown) => {
-    throw new BootError(`could not set up the topics on the Kafka broker at ${config.kafka.brokers.join(', ')} (KAFKA_BROKERS)`, error);
+    throw new BootError(`could not set up the topics on the Kafka broker at ${config.kafka.brokers.join(', ')} (KAFKA_BROKERS)`, error, kafkaBootHint(error, config.kafka.security.ssl !== undefined));
   });
   if (created.length > 0) logger.info({ topics: created }, 'created topics');
 

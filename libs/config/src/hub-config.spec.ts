@@ -74,3 +74,54 @@ describe('loadHubConfig', () => {
     expect(message).not.toContain('hunter2');
   });
 });
+
+describe('Kafka TLS and SASL settings', () => {
+  // Any readable file stands in for a PEM file here: the hub reads them at boot, kafkajs parses them.
+  const FILE = 'package.json';
+  const problemsOf = (env: Record<string, string>): string => {
+    try {
+      loadHubConfig({ ...valid, ...env });
+      return '';
+    } catch (error) {
+      return (error as ConfigError).message;
+    }
+  };
+
+  it('is plaintext with nothing set, outside production', () => {
+    expect(loadHubConfig(valid).kafka.security).toEqual({});
+  });
+
+  it('reads the CA, certificate and key files, and SCRAM with its mechanism', () => {
+    const { security } = loadHubConfig({
+      ...valid, KAFKA_SSL_CA: FILE, KAFKA_SSL_CERT: FILE, KAFKA_SSL_KEY: FILE,
+      KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', KAFKA_SASL_USERNAME: 'ketenhub-hub', KAFKA_SASL_PASSWORD: 'pw',
+    }).kafka;
+    expect(security.ssl?.ca?.toString('utf8')).toContain('"name": "ketenhub"');
+    expect(security.ssl?.cert).toBeDefined();
+    expect(security.ssl?.key).toBeDefined();
+    expect(security.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'ketenhub-hub', password: 'pw' });
+    expect(loadHubConfig({ ...valid, KAFKA_SSL: 'true' }).kafka.security).toEqual({ ssl: {} });
+  });
+
+  it('names the variable of a file it cannot read, a certificate without its key, and half a SASL setting, never echoing the password', () => {
+    const message = problemsOf({ KAFKA_SSL_CA: 'no/such/ca.pem', KAFKA_SSL_CERT: FILE, KAFKA_SASL_USERNAME: 'hub', KAFKA_SASL_PASSWORD: 'geheim-wachtwoord', KAFKA_SSL: 'yes' });
+    expect(message).toContain("KAFKA_SSL_CA: cannot read 'no/such/ca.pem' (ENOENT)");
+    expect(message).toContain('KAFKA_SSL_CERT and KAFKA_SSL_KEY go together');
+    expect(message).toContain('KAFKA_SASL_MECHANISM must be one of scram-sha-256, scram-sha-512');
+    expect(message).toContain("KAFKA_SSL must be true or false (got 'yes')");
+    expect(message).not.toContain('geheim-wachtwoord');
+    expect(problemsOf({ KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_USERNAME: 'hub' })).toContain('KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD go together');
+    expect(problemsOf({ KAFKA_SSL: 'false', KAFKA_SSL_CA: FILE })).toContain('KAFKA_SSL=false contradicts');
+  });
+
+  it('refuses plaintext in production; the loopback allowance holds for loopback brokers only', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toContain('KAFKA_SSL_CA is required when NODE_ENV=production');
+    expect(problemsOf({ NODE_ENV: 'production', KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_USERNAME: 'hub', KAFKA_SASL_PASSWORD: 'pw' })).toContain('KAFKA_SSL_CA is required');
+    expect(problemsOf({ NODE_ENV: 'production', KAFKA_SSL_CA: FILE })).toBe('');
+    expect(problemsOf({ NODE_ENV: 'production', KAFKA_SSL: 'true' })).toBe('');
+    expect(problemsOf({ NODE_ENV: 'production', KAFKA_ALLOW_PLAINTEXT_LOOPBACK: 'true', KAFKA_BROKERS: '127.0.0.1:9092,localhost:9093' })).toBe('');
+    expect(problemsOf({ NODE_ENV: 'production', KAFKA_ALLOW_PLAINTEXT_LOOPBACK: 'true', KAFKA_BROKERS: '127.0.0.1:9092,10.0.0.5:9092' }))
+      .toContain('KAFKA_ALLOW_PLAINTEXT_LOOPBACK=true allows plaintext only to brokers on a loopback address; KAFKA_BROKERS names 10.0.0.5:9092');
+    expect(problemsOf({ NODE_ENV: 'development' })).toBe('');
+  });
+});

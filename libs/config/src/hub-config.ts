@@ -2,12 +2,17 @@
  * The hub's one typed configuration. process.env is read here and nowhere else; every value is
  * checked at boot and a wrong one stops the hub with a message that names the variable.
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot } from './repo-root';
 
 export interface HubConfig {
-  kafka: { brokers: string[]; clientId: string; groupId: string; topicPrefix: string; partitions: number; sessionTimeoutMs: number; applyBatchSize: number; applyTransactions: number; partitionsConcurrently: number };
+  kafka: {
+    brokers: string[]; clientId: string; groupId: string; topicPrefix: string; partitions: number; sessionTimeoutMs: number; applyBatchSize: number; applyTransactions: number; partitionsConcurrently: number;
+    /** TLS and SASL for every Kafka client of the hub; the SASL password is a secret, never logged. */
+    security: KafkaSecuritySettings;
+  };
   databaseUrl: string;
   /** NODE_ENV=production: people tokens only from the OpenID Connect provider, no failpoints. */
   production: boolean;
@@ -64,6 +69,12 @@ export interface PeopleIssuerConfig {
   /** The value in rolesClaim that makes the person a privacy officer, and an information manager. */
   privacyOfficerRole: string;
   informationManagerRole: string;
+}
+
+/** As KafkaSecurity in @ketenhub/messaging (this library does not depend on it). */
+export interface KafkaSecuritySettings {
+  ssl?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  sasl?: { mechanism: 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
 }
 
 export class ConfigError extends Error {
@@ -132,6 +143,7 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
       applyBatchSize: integer('KAFKA_APPLY_BATCH_SIZE', 300, 1, 5_000),
       applyTransactions: integer('KAFKA_APPLY_TRANSACTIONS', 4, 1, 16),
       partitionsConcurrently: integer('KAFKA_PARTITIONS_CONCURRENTLY', 64, 1, 1_000),
+      security: kafkaSecurity(env, problems, brokers),
     },
     databaseUrl,
     production,
@@ -175,6 +187,75 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+const SASL_MECHANISMS = ['scram-sha-256', 'scram-sha-512'] as const;
+const LOOPBACK = /^(127\.[0-9]+\.[0-9]+\.[0-9]+|localhost|\[::1\]|::1):[0-9]+$/;
+
+/**
+ * TLS (KAFKA_SSL_CA, KAFKA_SSL_CERT, KAFKA_SSL_KEY: PEM files, read at boot; or KAFKA_SSL=true
+ * for a broker whose certificate a system CA signed) and SASL/SCRAM (KAFKA_SASL_MECHANISM,
+ * KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD). With NODE_ENV=production the hub does not speak
+ * plaintext to Kafka: without TLS it refuses to start, unless KAFKA_ALLOW_PLAINTEXT_LOOPBACK=true
+ * and every broker is on a loopback address (a broker or TLS sidecar on the same host).
+ */
+export function kafkaSecurity(env: Env, problems: string[], brokers: string[] = []): KafkaSecuritySettings {
+  const file = (name: string): Buffer | undefined => {
+    const where = env[name]?.trim();
+    if (!where) return undefined;
+    try {
+      return fs.readFileSync(path.resolve(repoRoot(), where));
+    } catch (error) {
+      problems.push(`${name}: cannot read '${where}' (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      return undefined;
+    }
+  };
+  const ca = file('KAFKA_SSL_CA');
+  const cert = file('KAFKA_SSL_CERT');
+  const key = file('KAFKA_SSL_KEY');
+  if (Boolean(env.KAFKA_SSL_CERT?.trim()) !== Boolean(env.KAFKA_SSL_KEY?.trim())) problems.push('KAFKA_SSL_CERT and KAFKA_SSL_KEY go together (the client certificate and its private key)');
+  const sslFlag = env.KAFKA_SSL?.trim();
+  if (sslFlag !== undefined && sslFlag !== '' && sslFlag !== 'true' && sslFlag !== 'false') problems.push(`KAFKA_SSL must be true or false (got '${sslFlag}')`);
+  const anyFile = ['KAFKA_SSL_CA', 'KAFKA_SSL_CERT', 'KAFKA_SSL_KEY'].some((name) => Boolean(env[name]?.trim()));
+  if (sslFlag === 'false' && anyFile) problems.push('KAFKA_SSL=false contradicts KAFKA_SSL_CA / KAFKA_SSL_CERT / KAFKA_SSL_KEY: leave KAFKA_SSL out or set it to true');
+  const tls = sslFlag === 'true' || (anyFile && sslFlag !== 'false');
+  const ssl = tls ? { ...(ca ? { ca } : {}), ...(cert && key ? { cert, key } : {}) } : undefined;
+
+  const mechanism = env.KAFKA_SASL_MECHANISM?.trim().toLowerCase();
+  const username = env.KAFKA_SASL_USERNAME?.trim();
+  const password = env.KAFKA_SASL_PASSWORD;
+  let sasl: KafkaSecuritySettings['sasl'];
+  if (mechanism || username || password) {
+    if (!mechanism || !(SASL_MECHANISMS as readonly string[]).includes(mechanism)) {
+      problems.push(`KAFKA_SASL_MECHANISM must be one of ${SASL_MECHANISMS.join(', ')} when KAFKA_SASL_USERNAME or KAFKA_SASL_PASSWORD is set (got '${env.KAFKA_SASL_MECHANISM ?? ''}')`);
+    } else if (!username || !password) {
+      problems.push('KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD go together');
+    } else {
+      sasl = { mechanism: mechanism as (typeof SASL_MECHANISMS)[number], username, password };
+    }
+  }
+
+  if (env.NODE_ENV === 'production' && !tls) {
+    const allow = env.KAFKA_ALLOW_PLAINTEXT_LOOPBACK?.trim() === 'true';
+    const remote = brokers.filter((b) => !LOOPBACK.test(b));
+    if (!allow) {
+      problems.push('KAFKA_SSL_CA is required when NODE_ENV=production: the hub does not speak plaintext to Kafka. Set KAFKA_SSL_CA, KAFKA_SSL_CERT and KAFKA_SSL_KEY (PEM files) for mutual TLS, or KAFKA_SSL=true for a broker whose certificate a system CA signed');
+    } else if (remote.length > 0) {
+      problems.push(`KAFKA_ALLOW_PLAINTEXT_LOOPBACK=true allows plaintext only to brokers on a loopback address; KAFKA_BROKERS names ${remote.join(', ')}: set KAFKA_SSL_CA, KAFKA_SSL_CERT and KAFKA_SSL_KEY`);
+    }
+  }
+  return { ...(ssl ? { ssl } : {}), ...(sasl ? { sasl } : {}) };
+}
+
+/**
+ * For a Kafka client other than the hub's (`npm run conformance` as a partner): the same
+ * KAFKA_SSL_* and KAFKA_SASL_* settings, without the hub's production rule.
+ */
+export function loadKafkaSecurity(env: Env = process.env): KafkaSecuritySettings {
+  const problems: string[] = [];
+  const security = kafkaSecurity({ ...env, NODE_ENV: undefined }, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return security;
 }
 
 function externalIssuer(env: Env, problems: string[]): HubConfig['gateway']['externalIssuer'] {
@@ -240,6 +321,17 @@ function tlsFiles(env: Env, problems: string[]): HubConfig['gateway']['tls'] {
 /** The bewaartermijnen file (RETENTION_FILE, default config/retention.yaml), for the hub and `npm run retention` alike. */
 export function loadRetentionFile(env: Env = process.env): string {
   return path.resolve(repoRoot(), env.RETENTION_FILE?.trim() || path.join('config', 'retention.yaml'));
+}
+
+/** For `npm run dead-letter`: the database and the one key that opens a dead letter (secret). */
+export function loadDeadLetterReaderConfig(env: Env = process.env): { databaseUrl: string; topicPrefix: string; bsnEncryptionKey: Buffer } {
+  const databaseUrl = loadDatabaseUrl(env);
+  const raw = env.BSN_ENCRYPTION_KEY?.trim() ?? '';
+  const key = Buffer.from(raw, 'base64');
+  if (key.length !== 32 || key.toString('base64') !== raw) {
+    throw new ConfigError(['BSN_ENCRYPTION_KEY must be the hub\'s key: 32 random bytes in base64 (44 characters); dead letters are sealed with it']);
+  }
+  return { databaseUrl, topicPrefix: env.KETENHUB_TOPIC_PREFIX ?? '', bsnEncryptionKey: key };
 }
 
 /** For the command-line tools that only need the database. */

@@ -4,6 +4,7 @@ import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { repoRoot } from '@ketenhub/config';
 import { isValidBsn } from '@ketenhub/domain';
+import { freeTextPaths, type FreeTextPath } from './free-text';
 import { toSchemaErrors, type SchemaError } from './schema-error';
 
 export const ENVELOPE_SCHEMA_ID = 'https://schemas.ketenhub.nl/cloudevents/envelope.v1.schema.json';
@@ -15,6 +16,8 @@ interface EventContract {
   publishers: readonly string[];
   /** Top-level fields of `data` that are location data (x-ketenhub-locatie). */
   locationFields: readonly string[];
+  /** Where `data` holds free text (VrijeTekst), see free-text.ts. */
+  freeText: readonly FreeTextPath[];
   /** Top-level fields of `data`, and which of them are required. */
   fields: { all: readonly string[]; required: readonly string[] };
   /** The schema's own `examples` of `data` (documentation; checked by examples.spec.ts). */
@@ -77,6 +80,7 @@ export class Contracts {
       if (typeof schema.$id !== 'string') throw new Error(`${path.relative(schemaRoot, file)}: schema has no $id`);
       ajv.addSchema(schema);
     }
+    const defs = (schemas.find(({ schema }) => String(schema.$id).endsWith('/common/defs.v1.schema.json'))?.schema.$defs ?? {}) as Record<string, Record<string, unknown>>;
     const events = new Map<string, EventContract>();
     for (const { schema } of schemas) {
       const id = schema.$id as string;
@@ -91,7 +95,7 @@ export class Contracts {
       const locationFields = Object.entries(properties).filter(([, p]) => p['x-ketenhub-locatie'] === true).map(([name]) => name);
       const fields = { all: Object.keys(properties), required: Array.isArray(schema.required) ? (schema.required as string[]) : [] };
       const examples = Array.isArray(schema.examples) ? (schema.examples as unknown[]) : [];
-      events.set(type, { type, schemaId: id, publishers, locationFields, fields, examples, validate });
+      events.set(type, { type, schemaId: id, publishers, locationFields, freeText: freeTextPaths(schema, defs), fields, examples, validate });
     }
     const envelope = ajv.getSchema(ENVELOPE_SCHEMA_ID);
     if (!envelope) throw new Error(`envelope schema ${ENVELOPE_SCHEMA_ID} is missing from ${schemaRoot}`);
@@ -114,6 +118,11 @@ export class Contracts {
   /** Fields of this type's data that are location data, withheld while a family has a confidential address. */
   locationFieldsOf(type: string): readonly string[] {
     return this.events.get(type)?.locationFields ?? [];
+  }
+
+  /** Where this type's data holds free text, in which the hub masks BSNs on the way in. */
+  freeTextOf(type: string): readonly FreeTextPath[] {
+    return this.events.get(type)?.freeText ?? [];
   }
 
   /** The top-level fields of this type's data and which are required (for routes that minimise). */

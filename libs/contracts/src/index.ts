@@ -2,3 +2,4 @@ export * from './contracts';
 export * from './decode';
 export * from './schema-error';
 export * from './generated';
+export * from './free-text';

@@ -1,4 +1,4 @@
-import { findBsnLike, isValidBsn, maskBsns } from './bsn';
+import { findBsnLike, isValidBsn, maskBsns, maskBsnsInText } from './bsn';
 
 describe('BSN elfproef', () => {
   it.each(['111222333', '123456782', '999999990'])('accepts %s', (bsn) => {
@@ -29,5 +29,33 @@ describe('BSN elfproef', () => {
     expect(findBsnLike(`message ${id}`)).toEqual([]);
     // Without the UUID's shape, the digits after letters are masked as before.
     expect(maskBsns('zaak0ec111222333')).toBe('zaak0ec[bsn]');
+  });
+});
+
+describe('maskBsnsInText (free text)', () => {
+  it.each([
+    ['a run of nine', 'BSN van Sam is 111222333.', 'BSN van Sam is [bsn].'],
+    ['at the start and the end', '111222333 en 123456782', '[bsn] en [bsn]'],
+    ['glued to letters', 'bsn:111222333,moeder', 'bsn:[bsn],moeder'],
+    ['in groups with spaces', 'nummer 1112 22 333 genoteerd', 'nummer [bsn] genoteerd'],
+    ['with dots', 'nummer 111.222.333', 'nummer [bsn]'],
+    ['with dashes', 'nummer 111-222-333', 'nummer [bsn]'],
+    ['two in one sentence', 'Sam (111222333) en Noor (123456782)', 'Sam ([bsn]) en Noor ([bsn])'],
+  ])('masks a BSN %s', (_, text, masked) => {
+    expect(maskBsnsInText(text)).toBe(masked);
+  });
+
+  it.each([
+    ['a nine-digit number that fails the elfproef', 'dossier 123456789'],
+    ['ten digits', 'bel 1112223330'],
+    ['ten digits in groups, a phone number', 'bel 06-12345678 of 0612 345 678'],
+    ['eight digits', 'zaak 11122233'],
+    ['nine digits inside a longer run', 'IBAN NL91ABNA0417164300 ref 91111222333'],
+    ['all zeros', 'nummer 000000000'],
+    ['a UUID', 'bericht e3b0c442-98fc-4c14-9afb-0ec111222333'],
+    ['a date and a time', 'op 12-03-2026 om 14.30 uur'],
+    ['two separators in a row', 'nummer 111  222  333'],
+  ])('leaves %s as typed', (_, text) => {
+    expect(maskBsnsInText(text)).toBe(text);
   });
 });

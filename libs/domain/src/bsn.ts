@@ -22,3 +22,22 @@ export function findBsnLike(text: string): string[] {
 export function maskBsns(text: string): string {
   return text.replace(UUID_OR_NINE_DIGITS, (match) => (match.length === 9 && isValidBsn(match) ? '[bsn]' : match));
 }
+
+/**
+ * A UUID, or nine digits not touching another digit, written together or in groups separated by
+ * one space, dot or dash each (123456782, 1234 56 782, 123.456.782): how people type a BSN.
+ */
+const UUID_OR_TYPED_NINE_DIGITS = /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|(?<![0-9][ .-]?)[0-9](?:[ .-]?[0-9]){8}(?![ .-]?[0-9])/g;
+
+/**
+ * For free text a person typed: replaces every number that passes the elfproef by '[bsn]', also
+ * when written in groups (1234 56 782, 123.456.782), but never part of a longer number (a phone
+ * number, an IBAN's digits) and never inside a UUID. A nine-digit number that fails the elfproef
+ * is left as typed.
+ */
+export function maskBsnsInText(text: string): string {
+  return text.replace(UUID_OR_TYPED_NINE_DIGITS, (match) => {
+    if (match.length > 17) return match;
+    return isValidBsn(match.replace(/[ .-]/g, '')) ? '[bsn]' : match;
+  });
+}

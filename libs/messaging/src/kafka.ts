@@ -1,4 +1,4 @@
-import { Kafka, logLevel, Partitioners, type ConsumerConfig, type LogEntry, type Producer, type RetryOptions } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type ConsumerConfig, type KafkaConfig, type LogEntry, type Producer, type RetryOptions } from 'kafkajs';
 
 /**
  * The longest wait between two tries of the hub's Kafka clients to reach the broker (kafkajs'
@@ -45,13 +45,44 @@ export function hubConsumerConfig(groupId: string, sessionTimeoutMs: number): Co
 export type KafkaLog = (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: Record<string, unknown>) => void;
 
 /**
- * A kafkajs client whose log lines go to the hub's logger instead of the console; `retry` for a
- * client that should wait longer or shorter than KAFKA_RETRY before it gives up.
+ * How a Kafka client proves who it is and keeps the line private: TLS with the cluster's CA and,
+ * for mutual TLS (the principal User:CN=<name> of docs/DEPLOY-KAFKA.md), a client certificate and
+ * key; and/or SASL/SCRAM with a user name and password. Nothing set: plaintext (local broker only).
  */
-export function createKafka(clientId: string, brokers: string[], log: KafkaLog, retry: RetryOptions = {}): Kafka {
+export interface KafkaSecurity {
+  /** TLS; `ca` absent trusts the system's CAs; `cert` and `key` go together. */
+  ssl?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  /** Secret: the password is never logged. */
+  sasl?: { mechanism: 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+}
+
+/** kafkajs's ssl and sasl settings for `security`: the broker's certificate is always verified. */
+export function kafkaSecurityOptions(security: KafkaSecurity = {}): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const { ssl, sasl } = security;
+  return {
+    ...(ssl ? {
+      ssl: {
+        rejectUnauthorized: true,
+        ...(ssl.ca ? { ca: [ssl.ca] } : {}),
+        ...(ssl.cert && ssl.key ? { cert: ssl.cert, key: ssl.key } : {}),
+      },
+    } : {}),
+    ...(sasl ? { sasl: sasl.mechanism === 'scram-sha-256'
+      ? { mechanism: 'scram-sha-256' as const, username: sasl.username, password: sasl.password }
+      : { mechanism: 'scram-sha-512' as const, username: sasl.username, password: sasl.password } } : {}),
+  };
+}
+
+/**
+ * A kafkajs client whose log lines go to the hub's logger instead of the console; `retry` for a
+ * client that should wait longer or shorter than KAFKA_RETRY before it gives up; `security` for
+ * TLS and SASL (every client of the hub gets the same, from HubConfig.kafka.security).
+ */
+export function createKafka(clientId: string, brokers: string[], log: KafkaLog, retry: RetryOptions = {}, security: KafkaSecurity = {}): Kafka {
   return new Kafka({
     clientId,
     brokers,
+    ...kafkaSecurityOptions(security),
     logLevel: logLevel.WARN,
     retry: { ...KAFKA_RETRY, ...retry },
     logCreator: () => ({ namespace, level, log: entry }: LogEntry) => {

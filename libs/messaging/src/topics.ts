@@ -31,6 +31,13 @@ export class Topics {
   }
 }
 
+/**
+ * How long ketenhub.deadletter keeps a dead letter: as long as the outbox keeps its row
+ * (verzonden-berichten in config/retention.yaml, P30D), enough to investigate a rejection with its
+ * sender, and no longer. The payload is sealed (BSN_ENCRYPTION_KEY) but is personal data all the same.
+ */
+export const DEAD_LETTER_RETENTION_DAYS = 30;
+
 export const HUB_SOURCE = 'urn:ketenhub:hub';
 export const partnerSource = (partnerId: string): string => `urn:ketenhub:partner:${partnerId}`;
 export const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json; charset=UTF-8';

@@ -49,6 +49,14 @@ export class OutboxStore {
     await db.query('INSERT INTO outbox_published (up_to_seq) VALUES ($1)', [upToSeq]);
   }
 
+  /** One message by its id on one topic (a dead letter for `npm run dead-letter`), while retention keeps it. */
+  async find(db: EntityManager, topic: string, messageId: string): Promise<OutboxMessage | undefined> {
+    const rows: Array<{ message_id: string; topic: string; message_key: string | null; value: Buffer | null; headers: Record<string, string>; family_id: string | null }> =
+      await db.query('SELECT message_id, topic, message_key, value, headers, family_id FROM outbox WHERE topic = $1 AND message_id = $2', [topic, messageId]);
+    const r = rows[0];
+    return r && { messageId: r.message_id, topic: r.topic, key: r.message_key, value: r.value, headers: r.headers, familyId: r.family_id };
+  }
+
   async backlog(db: EntityManager): Promise<number> {
     const rows: Array<{ n: string }> = await db.query(`SELECT count(*) AS n FROM outbox WHERE seq > ${PUBLISHED_UP_TO}`);
     return Number(rows[0].n);

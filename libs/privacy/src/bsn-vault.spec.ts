@@ -1,4 +1,5 @@
 import { BsnVault } from './bsn-vault';
+import { openPayload } from './sealed-payload';
 
 const vault = new BsnVault(Buffer.alloc(32, 1), Buffer.alloc(32, 2));
 
@@ -28,5 +29,21 @@ describe('BsnVault', () => {
     const sealed = vault.encrypt('111222333');
     sealed[14] ^= 0xff;
     expect(() => vault.decrypt(sealed)).toThrow();
+  });
+
+  it('seals any bytes bound to a context, and opens them only with the same key and context', () => {
+    const original = Buffer.from('{"kinderen":[{"bsn":"111222333"}], not even JSON');
+    const sealed = vault.sealBytes(original, 'message-1');
+    expect(sealed[0]).toBe(1);
+    expect(sealed.toString('latin1')).not.toContain('111222333');
+    expect(openPayload(Buffer.alloc(32, 2), sealed, 'message-1').equals(original)).toBe(true);
+    expect(vault.sealBytes(original, 'message-1').equals(sealed)).toBe(false);
+    expect(() => openPayload(Buffer.alloc(32, 2), sealed, 'message-2')).toThrow();
+    expect(() => openPayload(Buffer.alloc(32, 3), sealed, 'message-1')).toThrow();
+    const changed = Buffer.from(sealed);
+    changed[20] ^= 0x01;
+    expect(() => openPayload(Buffer.alloc(32, 2), changed, 'message-1')).toThrow();
+    expect(() => openPayload(Buffer.alloc(32, 2), Buffer.from('plain'), 'message-1')).toThrow(/not a sealed payload/);
+    expect(openPayload(Buffer.alloc(32, 2), vault.sealBytes(Buffer.alloc(0), 'empty'), 'empty').length).toBe(0);
   });
 });

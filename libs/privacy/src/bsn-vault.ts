@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { sealPayload } from './sealed-payload';
 
 const IV_BYTES = 12;
 const IVS_PER_DRAW = 256;
@@ -40,6 +41,11 @@ export class BsnVault {
     const iv = this.ivs.subarray(this.ivAt, this.ivAt + IV_BYTES);
     this.ivAt += IV_BYTES;
     return iv;
+  }
+
+  /** Any bytes (a dead letter's original message) under the same key, bound to `context`: see sealPayload. */
+  sealBytes(bytes: Buffer, context: string): Buffer {
+    return sealPayload(this.encryptionKey, bytes, context, this.nextIv());
   }
 
   decrypt(sealed: Buffer): string {

@@ -1,2 +1,3 @@
 export * from './bsn-vault';
 export * from './pseudonymise';
+export * from './sealed-payload';

@@ -1,4 +1,4 @@
-import { collectPersonRefs, replaceBsns } from './pseudonymise';
+import { collectPersonRefs, maskStringsAt, replaceBsns } from './pseudonymise';
 
 const data = {
   gemeente: 'GM0034',
@@ -16,5 +16,23 @@ describe('pseudonymise', () => {
     expect(JSON.stringify(out)).not.toContain('111222333');
     expect(out.kinderen[0].persoon).toEqual({ persoonId: 'p-1' });
     expect(data.kinderen[0].persoon).toEqual({ bsn: '111222333' });
+  });
+});
+
+describe('maskStringsAt', () => {
+  const upper = (t: string) => t.toUpperCase();
+  it('changes only the strings at the paths, in a copy, and counts what changed', () => {
+    const data = { toelichting: 'a', zaak: 'z', zorgen: ['b', 'c'], doelen: [{ doel: 'd', wie: 'w' }, { wie: 'x' }], leeg: null };
+    const { data: out, changed } = maskStringsAt(data, [['toelichting'], ['zorgen', '*'], ['doelen', '*', 'doel'], ['ontbreekt'], ['leeg', 'x']], upper);
+    expect(out).toEqual({ toelichting: 'A', zaak: 'z', zorgen: ['B', 'C'], doelen: [{ doel: 'D', wie: 'w' }, { wie: 'x' }], leeg: null });
+    expect(changed).toBe(4);
+    expect(data.toelichting).toBe('a');
+    expect(Object.keys(out.doelen[1])).toEqual(['wie']);
+  });
+
+  it('leaves values of another shape than the path expects as they are', () => {
+    const { data, changed } = maskStringsAt({ zorgen: 'geen lijst', toelichting: 5 }, [['zorgen', '*'], ['toelichting']], upper);
+    expect(data).toEqual({ zorgen: 'geen lijst', toelichting: 5 });
+    expect(changed).toBe(0);
   });
 });

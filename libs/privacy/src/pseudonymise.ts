@@ -38,3 +38,27 @@ export function replaceBsns<T>(data: T, personIdOf: (bsn: string) => string): T 
   };
   return walk(data) as T;
 }
+
+/**
+ * A copy of `data` with `mask` applied to every string at the given paths (property names, '*'
+ * for any array item; see freeTextPaths in @ketenhub/contracts); everything else as it was.
+ * Answers how many strings changed, so the caller can count them without ever seeing what.
+ */
+export function maskStringsAt<T>(data: T, paths: ReadonlyArray<readonly string[]>, mask: (text: string) => string): { data: T; changed: number } {
+  let changed = 0;
+  const at = (value: unknown, path: readonly string[]): unknown => {
+    if (path.length === 0) {
+      if (typeof value !== 'string') return value;
+      const masked = mask(value);
+      if (masked !== value) changed++;
+      return masked;
+    }
+    const [head, ...rest] = path;
+    if (head === '*') return Array.isArray(value) ? value.map((item) => at(item, rest)) : value;
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.prototype.hasOwnProperty.call(value, head)) return value;
+    return { ...(value as Record<string, unknown>), [head]: at((value as Record<string, unknown>)[head], rest) };
+  };
+  let out: unknown = data;
+  for (const path of paths) out = at(out, path);
+  return { data: out as T, changed };
+}

@@ -74,7 +74,7 @@ export function buildAsyncApi(contracts: Contracts, region: Region, topics: Topi
     address: topics.deadLetter(),
     title: DEAD_LETTER,
     summary: 'Rejected messages, for operators.',
-    description: 'Every message the hub could not accept, with its original bytes and the reasons in headers. The sender is told on its outbound topic (bericht-afgewezen).',
+    description: 'Every message the hub could not accept, its original bytes sealed with the hub\'s BSN encryption key (AES-256-GCM) and the reasons in headers. The sender is told on its outbound topic (bericht-afgewezen).',
     messages: { [REJECTED]: ref('components', 'messages', REJECTED) },
   };
 
@@ -103,7 +103,7 @@ function infoDescription(region: Region): string {
     '',
     '- `inbound.<partner>`: written only by that partner (`source` must be `urn:ketenhub:partner:<partner>`), read by the hub.',
     '- `outbound.<partner>`: written only by the hub, read only by that partner. The hub keys what it sends by the pseudonymous family id and adds `familyid` and `causationid`.',
-    '- `ketenhub.deadletter`: every rejected message with its original bytes; the sender receives `bericht-afgewezen` on its outbound topic.',
+    '- `ketenhub.deadletter`: every rejected message, its original bytes sealed (only the hub\'s operators open one, with `npm run dead-letter`, audited); the sender receives `bericht-afgewezen` on its outbound topic.',
     '',
     'Operations are described from the point of view of a **partner application**: `send` on `inbound.<partner>` is what the partner publishes; `receive` on `outbound.<partner>` is what it reads.',
     '',
@@ -214,13 +214,14 @@ function rejectedMessage(): Json {
   return {
     name: REJECTED,
     title: 'Rejected message',
-    summary: 'A message the hub could not accept: its original bytes, unchanged, with the reasons in headers.',
+    summary: 'A message the hub could not accept: its original bytes sealed with the hub\'s BSN encryption key, with the reasons in headers.',
     contentType: 'application/octet-stream',
     headers: {
       type: 'object',
       required: ['ketenhub-reason', 'ketenhub-errors', 'ketenhub-origin-topic', 'ketenhub-origin-partition', 'ketenhub-origin-offset'],
       properties: {
-        'ketenhub-message-id': text('Stable id of this dead letter.'),
+        'ketenhub-message-id': text('Stable id of this dead letter (also the associated data of its sealed payload).'),
+        'ketenhub-payload': text('How the payload is sealed: aes-256-gcm;key=BSN_ENCRYPTION_KEY;aad=ketenhub-message-id (absent for an empty message).'),
         'ketenhub-reason': text('The rejection reason, as `reden` in bericht-afgewezen (e.g. SCHEMAFOUT).'),
         'ketenhub-errors': text('JSON array of { pointer, keyword, message }; anything that passes the elfproef is masked.'),
         'ketenhub-origin-topic': text('The inbound topic the message was read from.'),
@@ -229,7 +230,7 @@ function rejectedMessage(): Json {
         'ketenhub-rejected-at': text('When the hub rejected it (ISO 8601).'),
       },
     },
-    payload: { type: 'string', format: 'binary', description: 'The original bytes: possibly not JSON, or not even UTF-8.' },
+    payload: { type: 'string', format: 'binary', description: 'version byte 1, IV (12 bytes), the original bytes under AES-256-GCM (possibly not JSON, or not even UTF-8), tag (16 bytes).' },
   };
 }
 

@@ -23,7 +23,8 @@ export const USAGE = `usage: npm run conformance -- --hub <url> --partner <id> [
   --webhook-secret <whsec_…>   webhook partners: checks the hub's signatures (or env KETENHUB_WEBHOOK_SECRET)
   --listen <port>              webhook partners: receive deliveries on 127.0.0.1:<port>; the region's
                                webhookUrl must lead there
-  --kafka-brokers <h:p,…>      Kafka partners: the bootstrap brokers
+  --kafka-brokers <h:p,…>      Kafka partners: the bootstrap brokers (TLS and SASL: env KAFKA_SSL_CA,
+                               KAFKA_SSL_CERT, KAFKA_SSL_KEY, KAFKA_SASL_MECHANISM, _USERNAME, _PASSWORD)
   --topic-prefix <prefix>      Kafka partners: the topic prefix (default: as the hub's AsyncAPI document says)
   --timeout <seconds>          how long to wait for the hub's answers on the outbound side (default 30)
   --json                       one JSON report instead of lines

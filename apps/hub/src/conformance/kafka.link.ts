@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
-import { CLOUDEVENTS_CONTENT_TYPE } from '@ketenhub/messaging';
+import { CLOUDEVENTS_CONTENT_TYPE, kafkaSecurityOptions, type KafkaSecurity } from '@ketenhub/messaging';
 import { OutboundReceiver, parseEvent } from './outbound';
 
 const CONNECT_TIMEOUT_MS = 15_000;
@@ -19,11 +19,15 @@ export class KafkaLink extends OutboundReceiver {
   /** kafkajs's last error lines, for the report. */
   readonly problems: string[] = [];
 
-  constructor(brokers: string[], private readonly partnerId: string, private readonly inboundTopic: string, private readonly outboundTopic: string, topicPrefix: string) {
+  constructor(
+    brokers: string[], private readonly partnerId: string, private readonly inboundTopic: string, private readonly outboundTopic: string, topicPrefix: string,
+    security: KafkaSecurity = {},
+  ) {
     super();
     this.groupId = `${topicPrefix}${partnerId}-conformance-${randomUUID().slice(0, 8)}`;
     this.kafka = new Kafka({
       clientId: `${partnerId}-conformance`, brokers, connectionTimeout: 3_000, retry: { initialRetryTime: 250, retries: 4 },
+      ...kafkaSecurityOptions(security),
       logLevel: logLevel.ERROR,
       logCreator: () => ({ log }) => {
         this.problems.push(`${String(log.message)}${log.error ? ` (${String(log.error)})` : ''}`);

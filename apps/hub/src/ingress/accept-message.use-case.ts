@@ -3,8 +3,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { decodeCloudEvent, type Contracts, type KetenhubCloudEvent } from '@ketenhub/contracts';
 import { HUB_SOURCE, partnerSource, type Topics } from '@ketenhub/messaging';
 import type { AuditStore, FamilyStore, InboxStore, OutboxStore, RegieStore } from '@ketenhub/persistence';
-import { kaderOf, type FamilyState } from '@ketenhub/domain';
-import { collectPersonRefs, replaceBsns, type BsnVault } from '@ketenhub/privacy';
+import { kaderOf, maskBsnsInText, type FamilyState } from '@ketenhub/domain';
+import { collectPersonRefs, maskStringsAt, replaceBsns, type BsnVault } from '@ketenhub/privacy';
 import { resolveRecipients, type Region } from '@ketenhub/routing';
 import { FamilyRecord } from '../family/family-record';
 import { forwardId, hubMessageId } from '../ids';
@@ -12,7 +12,7 @@ import type { ConsentGate } from './consent-gate';
 import { DisclosureBatch, type Disclosure } from './disclosures';
 import { GroupContext } from './group-context';
 import type { InboundMessage, Outcome } from './inbound-message';
-import { rejectionMessages, type Rejection } from './rejection';
+import { maskedErrors, rejectionMessages, type Rejection } from './rejection';
 
 export interface AcceptMessageDeps {
   dataSource: DataSource;
@@ -205,7 +205,8 @@ export class AcceptMessageUseCase {
     const municipality = readMunicipality(event.data) ?? family.municipality ?? undefined;
     if (municipality) group.learnMunicipality(familyId, municipality);
 
-    const data = replaceBsns(event.data, personIdOf);
+    // A BSN typed into free text is masked too: nothing the hub stores or sends carries one.
+    const { data } = maskStringsAt(replaceBsns(event.data, personIdOf), this.deps.contracts.freeTextOf(event.type), maskBsnsInText);
     group.recordEvent({
       source: event.source, eventId: event.id, type: event.type, occurredAt: event.time, familyId,
       topic: message.topic, partition: message.partition, offset: message.offset, payloadSha256, data,
@@ -323,10 +324,10 @@ export class AcceptMessageUseCase {
     if (refused.length === 0) return [];
     const fresh = await this.deps.inbox.rejectAll(db, refused.map(({ message, rejection }) => ({
       topic: message.topic, partition: message.partition, offset: message.offset, partnerId: message.owner.id,
-      reason: rejection.reason, errors: rejection.errors, eventId: rejection.eventId, eventType: rejection.eventType,
+      reason: rejection.reason, errors: maskedErrors(rejection.errors), eventId: rejection.eventId, eventType: rejection.eventType,
     })));
     const now = new Date();
-    await this.deps.outbox.add(db, refused.flatMap(({ message, rejection }, k) => (fresh[k] ? rejectionMessages(this.deps.topics, message.owner.id, message, rejection, now) : [])));
+    await this.deps.outbox.add(db, refused.flatMap(({ message, rejection }, k) => (fresh[k] ? rejectionMessages(this.deps.topics, this.deps.vault, message.owner.id, message, rejection, now) : [])));
     return fresh;
   }
 }
