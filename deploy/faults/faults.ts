@@ -274,7 +274,7 @@ async function main(): Promise<number> {
     await hub.stop();
     await pool.end();
     pool = undefined;
-    const database = await readDatabase(services.postgres!.url, prefix);
+    const database = await readDatabase(services.postgres!.url, prefix, Buffer.from(env.AUDIT_CHAIN_KEY, 'base64'));
     const deliveries = await readTopics(client, prefix, 120_000);
     let oracle: Map<string, Set<string>> | undefined;
     let oracleSignals: Map<string, Set<string>> | undefined;

@@ -10,6 +10,8 @@ export interface Scenario {
   hub: HubProcess;
   db: DataSource;
   databaseUrl: string;
+  /** The hub's keys (the audit chain's among them, for verifyAuditChain). */
+  keys: TestKeys;
   prefix: string;
   deadLetters: TopicReader;
   partner(id: string): KafkaPartner;
@@ -35,7 +37,7 @@ export async function openScenario(
   for (const id of partnerIds) partners.set(id, await KafkaPartner.connect(kafka, id, prefix));
   const deadLetters = await TopicReader.start(kafka, `${prefix}ketenhub.deadletter`);
   const scenario: Scenario = {
-    kafka, hub, db, databaseUrl, prefix, deadLetters,
+    kafka, hub, db, databaseUrl, keys, prefix, deadLetters,
     async api(claims, path, init = {}) {
       const token = await signToken(Buffer.from(keys.api, 'base64'), claims);
       return fetch(`${scenario.hub.url}${path}`, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${token}` } });

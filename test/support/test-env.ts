@@ -3,10 +3,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { Client } from 'pg';
+import { LOCAL_ROLES, asLogin } from '../../deploy/local/postgres';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
-/** A database of its own for one test file, on the suite's real PostgreSQL. */
+/**
+ * A database of its own for one test file, on the suite's real PostgreSQL, owned by the owner
+ * login (ketenhub_owner): the URL it answers is the owner's, for migrations and for a test's own
+ * reads and writes. A hub started on it with startHubProcess runs as the restricted login.
+ */
 export async function createTestDatabase(): Promise<string> {
   const adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) throw new Error('DATABASE_URL is not set: run the integration tier through jest (global-setup starts PostgreSQL)');
@@ -14,13 +19,18 @@ export async function createTestDatabase(): Promise<string> {
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(`CREATE DATABASE ${name} OWNER ${LOCAL_ROLES.owner.user}`);
   } finally {
     await admin.end();
   }
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  return url.toString();
+  return asLogin(url.toString(), LOCAL_ROLES.owner);
+}
+
+/** The same database as the hub's restricted login (ketenhub_hub), as the hub under test uses it. */
+export function asHubLogin(databaseUrl: string): string {
+  return asLogin(databaseUrl, LOCAL_ROLES.hub);
 }
 
 /** The suite's real Kafka broker(s), as global-setup started them. */
@@ -35,6 +45,7 @@ export function uniquePrefix(): string {
 }
 
 export interface HubOptions {
+  /** The owner's URL (createTestDatabase's): the hub migrates with it and runs as ketenhub_hub on the same address. */
   databaseUrl: string;
   topicPrefix: string;
   keys?: TestKeys;
@@ -54,6 +65,7 @@ export interface TestKeys {
   encryption: string;
   api: string;
   partner: string;
+  audit: string;
 }
 
 export const testKeys = (): TestKeys => ({
@@ -61,6 +73,7 @@ export const testKeys = (): TestKeys => ({
   encryption: randomBytes(32).toString('base64'),
   api: randomBytes(32).toString('base64'),
   partner: randomBytes(32).toString('base64'),
+  audit: randomBytes(32).toString('base64'),
 });
 
 /**
@@ -77,13 +90,17 @@ export async function startHubProcess(options: HubOptions): Promise<HubProcess> 
       // jest sets NODE_ENV=test, and kafkajs then retries with other defaults (at most 1 s apart
       // instead of 30 s): the hub under test runs as it runs in production.
       NODE_ENV: 'production',
-      DATABASE_URL: options.databaseUrl,
+      // As production runs it: the migrations as the owner, the hub as a login that may only
+      // append to the audit trail.
+      DATABASE_URL: asHubLogin(options.databaseUrl),
+      MIGRATION_DATABASE_URL: options.databaseUrl,
       KETENHUB_TOPIC_PREFIX: options.topicPrefix,
       HTTP_PORT: '0',
       BSN_HASH_KEY: keys.hash,
       BSN_ENCRYPTION_KEY: keys.encryption,
       API_TOKEN_KEY: keys.api,
       PARTNER_SECRET_KEY: keys.partner,
+      AUDIT_CHAIN_KEY: keys.audit,
       LOG_LEVEL: 'info',
       RELAY_IDLE_MS: '50',
       TIMER_POLL_MS: '250',

@@ -8,13 +8,22 @@ import { repoRoot } from './repo-root';
 
 export interface HubConfig {
   kafka: { brokers: string[]; clientId: string; groupId: string; topicPrefix: string; partitions: number; sessionTimeoutMs: number; applyBatchSize: number; applyTransactions: number; partitionsConcurrently: number };
+  /** The hub's own login: a role that may only INSERT into the audit trail (docs/OPERATIONS.md, Security). */
   databaseUrl: string;
+  /**
+   * Secret. The owner's login, for the migrations (and the hub login's grants) at boot. Absent:
+   * the hub migrates with DATABASE_URL, as one login did before (refused in production when
+   * that login could rewrite the trail).
+   */
+  migrationDatabaseUrl?: string;
+  /** NODE_ENV=production: the hub refuses to run with a login that could rewrite the audit trail. */
+  production: boolean;
   http: { port: number; host: string };
   regionDir: string;
   /** Recorded as who activated the region configuration when this hub starts with a new version. */
   activatedBy: string;
   /** Secrets: never logged. */
-  secrets: { bsnHashKey: Buffer; bsnEncryptionKey: Buffer; apiTokenKey: Buffer; partnerSecretKey: Buffer };
+  secrets: { bsnHashKey: Buffer; bsnEncryptionKey: Buffer; apiTokenKey: Buffer; partnerSecretKey: Buffer; auditChainKey: Buffer };
   /** The partner gateway (HTTPS door): limits, webhook retries, the feed's long poll, tokens from an external issuer, mutual TLS. */
   gateway: {
     /** Requests per second per partner, unless its region entry says otherwise. */
@@ -70,15 +79,7 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
     }
     return value;
   };
-  const key = (name: string): Buffer => {
-    const raw = required(name);
-    if (raw === '') return Buffer.alloc(0);
-    const value = Buffer.from(raw, 'base64');
-    if (value.length !== 32 || value.toString('base64') !== raw) {
-      problems.push(`${name} must be 32 random bytes in base64 (44 characters; generate one with: openssl rand -base64 32)`);
-    }
-    return value;
-  };
+  const key = (name: string): Buffer => secretKey(env, name, problems);
 
   const brokers = required('KAFKA_BROKERS').split(',').map((b) => b.trim()).filter(Boolean);
   for (const broker of brokers) {
@@ -86,6 +87,8 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
   }
   const databaseUrl = required('DATABASE_URL');
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must start with postgres:// or postgresql://');
+  const migrationDatabaseUrl = env.MIGRATION_DATABASE_URL?.trim() || undefined;
+  if (migrationDatabaseUrl && !/^postgres(ql)?:\/\//.test(migrationDatabaseUrl)) problems.push('MIGRATION_DATABASE_URL must start with postgres:// or postgresql://');
   const logLevel = (env.LOG_LEVEL ?? 'info') as HubConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got '${env.LOG_LEVEL}')`);
   const topicPrefix = env.KETENHUB_TOPIC_PREFIX ?? '';
@@ -104,10 +107,12 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
       partitionsConcurrently: integer('KAFKA_PARTITIONS_CONCURRENTLY', 64, 1, 1_000),
     },
     databaseUrl,
+    ...(migrationDatabaseUrl ? { migrationDatabaseUrl } : {}),
+    production: env.NODE_ENV === 'production',
     http: { port: integer('HTTP_PORT', 3000, 0, 65535), host: env.HTTP_HOST ?? '127.0.0.1' },
     regionDir: path.resolve(repoRoot(), env.REGION_DIR ?? path.join('config', 'regions', 'demo')),
     activatedBy: env.KETENHUB_ACTIVATED_BY?.trim() || `${os.userInfo().username}@${os.hostname()}`,
-    secrets: { bsnHashKey: key('BSN_HASH_KEY'), bsnEncryptionKey: key('BSN_ENCRYPTION_KEY'), apiTokenKey: key('API_TOKEN_KEY'), partnerSecretKey: key('PARTNER_SECRET_KEY') },
+    secrets: { bsnHashKey: key('BSN_HASH_KEY'), bsnEncryptionKey: key('BSN_ENCRYPTION_KEY'), apiTokenKey: key('API_TOKEN_KEY'), partnerSecretKey: key('PARTNER_SECRET_KEY'), auditChainKey: key('AUDIT_CHAIN_KEY') },
     gateway: {
       rateLimitPerSecond: integer('PARTNER_RATE_LIMIT_PER_SECOND', 100, 1, 100_000),
       webhook: {
@@ -172,4 +177,32 @@ export function loadDatabaseUrl(env: Env = process.env): string {
   if (!url) throw new ConfigError(['DATABASE_URL is required (npm start prints the one it uses)']);
   if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError(['DATABASE_URL must start with postgres:// or postgresql://']);
   return url;
+}
+
+/** A required secret: 32 random bytes in base64. */
+function secretKey(env: Env, name: string, problems: string[]): Buffer {
+  const raw = env[name]?.trim() ?? '';
+  if (raw === '') {
+    problems.push(`${name} is required`);
+    return Buffer.alloc(0);
+  }
+  const value = Buffer.from(raw, 'base64');
+  if (value.length !== 32 || value.toString('base64') !== raw) {
+    problems.push(`${name} must be 32 random bytes in base64 (44 characters; generate one with: openssl rand -base64 32)`);
+  }
+  return value;
+}
+
+/**
+ * The audit chain's key (AUDIT_CHAIN_KEY, secret, the hub's) and the checkpoint up to which the
+ * chain was written without it (AUDIT_CHAIN_KEYED_FROM, a record number; 0 unless the database
+ * was upgraded with records in it), for `npm run audit:verify` and `npm run retention`.
+ */
+export function loadAuditChain(env: Env = process.env): { key: Buffer; keyedFrom: string } {
+  const problems: string[] = [];
+  const key = secretKey(env, 'AUDIT_CHAIN_KEY', problems);
+  const keyedFrom = env.AUDIT_CHAIN_KEYED_FROM?.trim() || '0';
+  if (!/^(0|[1-9][0-9]{0,18})$/.test(keyedFrom)) problems.push(`AUDIT_CHAIN_KEYED_FROM must be a record number, 0 or more (got '${env.AUDIT_CHAIN_KEYED_FROM}')`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { key, keyedFrom };
 }
