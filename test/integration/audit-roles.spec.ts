@@ -12,7 +12,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { canonicalJson, chainHash, chainHmac, GENESIS_HASH, type AuditFields } from '@ketenhub/audit';
-import { AuditStore, auditFieldsOf, auditTrailExposure, createDataSource, migrate } from '@ketenhub/persistence';
+import { AuditStore, auditFieldsOf, auditTrailExposure, createDataSource, migrate, MIGRATIONS } from '@ketenhub/persistence';
 import { LOCAL_ROLES } from '../../deploy/local/postgres';
 import { ROOT, asHubLogin, createTestDatabase, testKeys, uniquePrefix } from '../support/test-env';
 
@@ -192,6 +192,43 @@ describe('the audit trail against the hub\'s own database login (issue 21, part 
     // The chain is now an intact SHA-256 chain up to the checkpoint; only the pinned setting tells.
     expect(verify(hubUrl)).toEqual({ status: 1, out: expect.stringContaining('BROKEN at record 1000 (CHECKPOINT)') });
     expect(verify(hubUrl, { AUDIT_CHAIN_KEYED_FROM: '1000' })).toEqual({ status: 0, out: expect.stringContaining('intact: 5 records') });
+  });
+
+  it('moves an existing unkeyed chain forward from a checkpoint, whose records the first keyed one then protects', async () => {
+    const ownerUrl = await createTestDatabase();
+    const before = new DataSource({ type: 'postgres', url: ownerUrl, migrations: MIGRATIONS.filter((m) => m.name !== 'AuditChainKeyed1765200000000'), migrationsTableName: 'migrations' });
+    await before.initialize();
+    open.push(before);
+    await before.runMigrations({ transaction: 'each' });
+    // Three records as the hub wrote them before: SHA-256 links, the head updated by hand.
+    for (let i = 1; i <= 3; i++) {
+      await before.transaction(async (tx) => {
+        const [{ hash: prev }] = await tx.query('SELECT hash FROM audit_head WHERE id = 1 FOR UPDATE');
+        const r = record(i);
+        const hash = chainHash(prev, r);
+        await tx.query(INSERT, insertValues(r, prev, hash));
+        await tx.query('UPDATE audit_head SET seq = seq + 1, hash = $1 WHERE id = 1', [hash]);
+      });
+    }
+    await before.destroy();
+
+    const owner = createDataSource(ownerUrl, 1);
+    await owner.initialize();
+    open.push(owner);
+    expect(await migrate(owner, { grantTo: LOCAL_ROLES.hub.user })).toEqual(['AuditChainKeyed1765200000000']);
+    expect(await owner.query('SELECT keyed_from_seq::int AS n FROM audit_chain')).toEqual([{ n: 3 }]);
+    const hubUrl = asHubLogin(ownerUrl);
+    const hub = createDataSource(hubUrl, 1);
+    await hub.initialize();
+    open.push(hub);
+    for (let i = 4; i <= 5; i++) await hub.transaction((tx) => new AuditStore(KEY).append(tx, [record(i)]));
+
+    expect(verify(hubUrl, { AUDIT_CHAIN_KEYED_FROM: '3' })).toEqual({ status: 0, out: expect.stringContaining('intact: 5 records, chain and head match (keyed after record 3') });
+    // Not pinned: the checkpoint the database names is not taken on trust.
+    expect(verify(hubUrl)).toEqual({ status: 1, out: expect.stringContaining('BROKEN at record 3 (CHECKPOINT)') });
+    // An owner who removes an unkeyed record and rechains: the first keyed record no longer matches.
+    await rewriteAsOwner(owner, 2, (prev, fields) => chainHash(prev, fields));
+    expect(verify(hubUrl, { AUDIT_CHAIN_KEYED_FROM: '3' })).toEqual({ status: 1, out: expect.stringContaining('BROKEN at record 4 (CHANGED)') });
   });
 
   it('refuses to grant a login that owns the tables, and a hub in production refuses to run as one', async () => {
