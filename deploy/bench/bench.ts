@@ -333,11 +333,12 @@ async function growthAt(env: DevEnv, kafka: Kafka, prefix: string, families: num
   checkDiskFor(families);
   const databaseUrl = await createDatabase(env.databaseUrl);
   try {
-    const seed = await seedFamilies(databaseUrl, families, (line) => progress(`${label}: ${line}`), { topicPrefix: prefix });
+    const auditChainKey = randomBytes(32);
+    const seed = await seedFamilies(databaseUrl, families, (line) => progress(`${label}: ${line}`), { topicPrefix: prefix, auditChainKey });
     progress(`${label}: seeded in ${seed.seconds.toFixed(0)} s (indexes ${seed.indexSeconds.toFixed(0)} s, VACUUM ANALYZE ${seed.vacuumSeconds.toFixed(0)} s), ${seed.databaseMiB} MiB; per table ${JSON.stringify(seed.secondsPerTable)}`);
     const { waves, untouched } = growthWaves(families, events);
     const total = waves.reduce((n, w) => n + w.length, 0);
-    const hub = await startHub(hubEnv(env, databaseUrl, prefix));
+    const hub = await startHub(hubEnv(env, databaseUrl, prefix, auditChainKey));
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     try {
       await producer.connect();
@@ -395,12 +396,13 @@ async function growthAt(env: DevEnv, kafka: Kafka, prefix: string, families: num
 }
 
 /** The hub's settings for a bench run (fresh keys each time). */
-function hubEnv(env: DevEnv, databaseUrl: string, prefix: string): Record<string, string> {
+function hubEnv(env: DevEnv, databaseUrl: string, prefix: string, auditChainKey = randomBytes(32)): Record<string, string> {
   return {
     KAFKA_BROKERS: env.kafkaBrokers, DATABASE_URL: databaseUrl, KETENHUB_TOPIC_PREFIX: prefix, HTTP_PORT: '0', LOG_LEVEL: 'warn',
     REGION_DIR: 'config/regions/flevoland', RETENTION_INTERVAL_MS: '0',
     BSN_HASH_KEY: randomBytes(32).toString('base64'), BSN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     API_TOKEN_KEY: randomBytes(32).toString('base64'), PARTNER_SECRET_KEY: randomBytes(32).toString('base64'),
+    AUDIT_CHAIN_KEY: auditChainKey.toString('base64'),
   };
 }
 

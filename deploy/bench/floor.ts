@@ -19,7 +19,7 @@
  * timed from its produce to the first message the relay published for it, as the bench times the
  * hub's.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Partitioners, type Kafka, type Message } from 'kafkajs';
 import type { AuditFields } from '@ketenhub/audit';
 import { connectIdempotentProducer, KAFKA_RETRY } from '@ketenhub/messaging';
@@ -35,6 +35,8 @@ export interface FloorShape {
   groupSize: number;
   /** The relay's batch: the hub's RELAY_BATCH_SIZE. */
   relayBatch: number;
+  /** The key the floor's audit chain is written under (a fresh one when not given). */
+  auditChainKey?: Buffer;
 }
 
 export interface FloorFigures {
@@ -90,7 +92,7 @@ export async function floorPipe(
   await migrate(dataSource);
   const inbox = new InboxStore();
   const outbox = new OutboxStore();
-  const audit = new AuditStore();
+  const audit = new AuditStore(shape.auditChainKey ?? randomBytes(32));
   const producer = await connectIdempotentProducer(kafka, KAFKA_RETRY);
 
   // Read what the relay publishes, from the start (as the bench's reader of the hub's outbound

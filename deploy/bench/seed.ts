@@ -34,11 +34,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { chainHash, type AuditFields } from '@ketenhub/audit';
+import { chainHmac, type AuditFields } from '@ketenhub/audit';
 import { Contracts } from '@ketenhub/contracts';
 import { CLOUDEVENTS_CONTENT_TYPE, HUB_SOURCE, partnerSource, Topics } from '@ketenhub/messaging';
-import { createDataSource, migrate } from '@ketenhub/persistence';
+import { AuditStore, createDataSource, migrate } from '@ketenhub/persistence';
 import { loadRegion, systemIdOf, type Region } from '@ketenhub/routing';
+import { loadAuditChain } from '@ketenhub/config';
 import { activateRegion } from '../../apps/hub/src/governance/activate-config';
 import { repoRoot } from '../local/process-util';
 
@@ -50,6 +51,8 @@ export interface SeedOptions {
   spanDays?: number;
   /** Families per transaction of the set-based part. */
   chunk?: number;
+  /** The AUDIT_CHAIN_KEY the hub will run with: the seeded trail is chained under it. */
+  auditChainKey: Buffer;
 }
 
 export interface SeedReport {
@@ -204,7 +207,7 @@ const decidedSql = (s: Step) => `(${receivedSql(s)} + 15)`;
 const tsSql = (ms: string) => `('epoch'::timestamptz + ${ms} * interval '1 millisecond')`;
 const isoSql = (ms: string) => `to_char(${tsSql(ms)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-export async function seedFamilies(databaseUrl: string, n: number, onProgress: (line: string) => void, options: SeedOptions = {}): Promise<SeedReport> {
+export async function seedFamilies(databaseUrl: string, n: number, onProgress: (line: string) => void, options: SeedOptions): Promise<SeedReport> {
   if (!Number.isInteger(n) || n <= 0) throw new Error(`seedFamilies: the number of families must be a positive whole number (got ${n})`);
   const spanDays = options.spanDays ?? 730;
   if (!Number.isInteger(spanDays) || spanDays < 7) throw new Error(`seedFamilies: spanDays must be a whole number of at least 7 (got ${spanDays})`);
@@ -224,7 +227,7 @@ export async function seedFamilies(databaseUrl: string, n: number, onProgress: (
   await dataSource.initialize();
   try {
     await migrate(dataSource);
-    await activateRegion(dataSource, region, 'deploy/bench/seed.ts', systemIdOf(region));
+    await activateRegion(dataSource, new AuditStore(options.auditChainKey), region, 'deploy/bench/seed.ts', systemIdOf(region));
   } finally {
     await dataSource.destroy();
   }
@@ -284,7 +287,7 @@ export async function seedFamilies(databaseUrl: string, n: number, onProgress: (
         const hashes: Buffer[] = [];
         for (const r of records) {
           prevs.push(prev);
-          prev = chainHash(prev, r);
+          prev = chainHmac(options.auditChainKey, prev, r);
           hashes.push(prev);
         }
         add('audit_log (hashing in Node)', null, hashing);
@@ -467,25 +470,23 @@ function auditRecords(region: Region, topics: Topics, story: Disclosure[], clock
 }
 
 /**
- * One statement, so one transaction: the records and the chain head that now ends with them. The
- * records go as one JSON parameter (json_to_recordset reads them faster than unnest reads nineteen
- * array parameters), inserted in their order so seq follows the chain.
+ * One statement, so one transaction: the records and the chain head that now ends with them (the
+ * trigger audit_log_chain moves the head). The records go as one JSON parameter (json_to_recordset
+ * reads them faster than unnest reads nineteen array parameters), inserted in their order so seq
+ * follows the chain.
  */
 async function insertAudit(db: Client, records: AuditFields[], prevs: Buffer[], hashes: Buffer[]): Promise<void> {
   const rows = records.map((r, k) => ({ ...r, prevHash: `\\x${prevs[k].toString('hex')}`, hash: `\\x${hashes[k].toString('hex')}` }));
   await db.query(
-    `WITH added AS (
-       INSERT INTO audit_log (audit_id, action, occurred_at, outcome, system_id, actor_partner_id, actor_role, recipient_partner_id, purpose, access_point,
+    `INSERT INTO audit_log (audit_id, action, occurred_at, outcome, system_id, actor_partner_id, actor_role, recipient_partner_id, purpose, access_point,
          family_id, data_categories, legal_basis, rule_id, config_version, message_id, causation_id, prev_hash, hash)
        SELECT r."auditId", r.action, r."occurredAt", r.outcome, r."systemId", r."actorPartnerId", r."actorRole", r."recipientPartnerId", r.purpose, r."accessPoint",
          r."familyId", r."dataCategories", r."legalBasis", r."ruleId", r."configVersion", r."messageId", r."causationId", r."prevHash", r.hash
        FROM ROWS FROM (json_to_recordset($1::json) AS ("auditId" uuid, action text, "occurredAt" timestamptz, outcome text, "systemId" text,
          "actorPartnerId" text, "actorRole" text, "recipientPartnerId" text, purpose text, "accessPoint" text, "familyId" uuid, "dataCategories" text[],
          "legalBasis" text, "ruleId" text, "configVersion" text, "messageId" uuid, "causationId" text, "prevHash" bytea, hash bytea)) WITH ORDINALITY AS r
-       ORDER BY r.ordinality
-       RETURNING 1)
-     UPDATE audit_head SET seq = seq + (SELECT count(*) FROM added), hash = $2 WHERE id = 1`,
-    [JSON.stringify(rows), hashes[hashes.length - 1]]);
+       ORDER BY r.ordinality`,
+    [JSON.stringify(rows)]);
 }
 
 const SEEDED_TABLES = Object.keys(ROWS_PER_FAMILY);
@@ -545,7 +546,7 @@ async function main(): Promise<void> {
   const n = Number(process.argv[2]);
   if (!url) throw new Error('seed: set DATABASE_URL to the database to seed (it must hold no families yet)');
   if (!Number.isInteger(n) || n <= 0) throw new Error(`seed: give the number of families as a positive whole number (got '${process.argv[2] ?? ''}')`);
-  const report = await seedFamilies(url, n, (line) => process.stderr.write(`[seed] ${line}\n`), { topicPrefix: process.env.KETENHUB_TOPIC_PREFIX });
+  const report = await seedFamilies(url, n, (line) => process.stderr.write(`[seed] ${line}\n`), { topicPrefix: process.env.KETENHUB_TOPIC_PREFIX, auditChainKey: loadAuditChain().key });
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 

@@ -9,7 +9,7 @@ import { DataSource } from 'typeorm';
 import { PUBLISHED_UP_TO, verifyAuditChain } from '@ketenhub/persistence';
 import type { AuditRow, DeadlineRow, Delivery, InboxRow, OutboxRow, SignalRow, VerifyInput } from './verify';
 
-export async function readDatabase(databaseUrl: string, prefix: string): Promise<Omit<VerifyInput, 'accepted' | 'deliveries' | 'deadlines'> & { deadlines: { rows: DeadlineRow[]; signals: SignalRow[] } }> {
+export async function readDatabase(databaseUrl: string, prefix: string, auditChainKey: Buffer): Promise<Omit<VerifyInput, 'accepted' | 'deliveries' | 'deadlines'> & { deadlines: { rows: DeadlineRow[]; signals: SignalRow[] } }> {
   const db = await new DataSource({ type: 'postgres', url: databaseUrl }).initialize();
   try {
     const inbox: InboxRow[] = (await db.query(
@@ -21,7 +21,7 @@ export async function readDatabase(databaseUrl: string, prefix: string): Promise
       .map((r: { seq: string; message_id: string; topic: string; family_id: string | null }) => ({ seq: BigInt(r.seq), messageId: r.message_id, topic: r.topic, familyId: r.family_id }));
     const audit: AuditRow[] = (await db.query('SELECT seq::text AS seq, action, outcome, message_id FROM audit_log'))
       .map((r: { seq: string; action: string; outcome: string; message_id: string | null }) => ({ seq: BigInt(r.seq), action: r.action, outcome: r.outcome, messageId: r.message_id }));
-    const check = await verifyAuditChain(db.manager);
+    const check = await verifyAuditChain(db.manager, { key: auditChainKey });
     const deadlines = await readDeadlines((sql, params) => db.query(sql, params), prefix);
     return { inbox, outbox, audit, deadlines, chain: check.ok ? { ok: true } : { ok: false, detail: `${check.problem} at record ${check.firstBadSeq}: ${check.detail}` } };
   } finally {

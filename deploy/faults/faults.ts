@@ -189,7 +189,10 @@ async function main(): Promise<number> {
     const logFile = (member: number) => path.join(work, opts.hubs === 1 ? 'hub.log' : `hub-${member + 1}.log`);
     receiver = await WebhookReceiver.start();
     const env: Record<string, string> = {
-      ...hubEnv({ brokers: kafka.brokers, databaseUrl: postgres.url, prefix }),
+      // As production runs it: the hub's own login, which may only append to the audit trail, and
+      // the owner's for the migrations (docs/OPERATIONS.md, Security).
+      ...hubEnv({ brokers: kafka.brokers, databaseUrl: postgres.hubUrl, prefix }),
+      MIGRATION_DATABASE_URL: postgres.ownerUrl,
       REGION_DIR: regionWithConnections({
         [WEBHOOK_PARTNER]: `{ via: HTTPS_WEBHOOK, webhookUrl: '${receiver.url(WEBHOOK_PATH)}' }`,
         [FEED_PARTNER]: '{ via: HTTPS_FEED }',
@@ -274,7 +277,7 @@ async function main(): Promise<number> {
     await hub.stop();
     await pool.end();
     pool = undefined;
-    const database = await readDatabase(services.postgres!.url, prefix);
+    const database = await readDatabase(services.postgres!.url, prefix, Buffer.from(env.AUDIT_CHAIN_KEY, 'base64'));
     const deliveries = await readTopics(client, prefix, 120_000);
     let oracle: Map<string, Set<string>> | undefined;
     let oracleSignals: Map<string, Set<string>> | undefined;

@@ -24,7 +24,7 @@ export function hubEnv(o: { brokers: string; databaseUrl: string; prefix: string
     KAFKA_SESSION_TIMEOUT_MS: '10000',
     // Deadlines that fall due during the run fire within a second, with faults around them.
     TIMER_POLL_MS: '1000',
-    BSN_HASH_KEY: key(), BSN_ENCRYPTION_KEY: key(), API_TOKEN_KEY: key(), PARTNER_SECRET_KEY: key(),
+    BSN_HASH_KEY: key(), BSN_ENCRYPTION_KEY: key(), API_TOKEN_KEY: key(), PARTNER_SECRET_KEY: key(), AUDIT_CHAIN_KEY: key(),
     KETENHUB_ACTIVATED_BY: 'npm run faults',
   };
 }

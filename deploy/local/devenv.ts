@@ -15,7 +15,12 @@ import { repoRoot } from './process-util';
 
 export interface DevEnv {
   kafkaBrokers: string;
+  /** The superuser's (creates databases), or DATABASE_URL when given. */
   databaseUrl: string;
+  /** The owner's, for migrations (MIGRATION_DATABASE_URL); DATABASE_URL when given. */
+  migrationDatabaseUrl: string;
+  /** The hub's restricted login (DATABASE_URL); DATABASE_URL when given. */
+  hubDatabaseUrl: string;
   kafkaVersion: string;
   postgresVersion: string;
   stop(): Promise<void>;
@@ -46,13 +51,15 @@ export async function startDevEnv(options: DevEnvOptions): Promise<DevEnv> {
       ? Promise.resolve({ brokers: external.kafka, version: 'external', stop: async () => undefined })
       : startKafka({ dataDir: path.join(dataDir, 'kafka'), log }),
     external.db
-      ? Promise.resolve({ url: external.db, version: 'external', stop: async () => undefined })
+      ? Promise.resolve({ url: external.db, ownerUrl: process.env.MIGRATION_DATABASE_URL ?? external.db, hubUrl: external.db, version: 'external', stop: async () => undefined })
       : startPostgres({ dataDir: path.join(dataDir, 'pgdata'), database: 'ketenhub', persistent: !options.ephemeral, log }),
   ]);
 
   return {
     kafkaBrokers: kafka.brokers,
     databaseUrl: postgres.url,
+    migrationDatabaseUrl: postgres.ownerUrl,
+    hubDatabaseUrl: postgres.hubUrl,
     kafkaVersion: kafka.version,
     postgresVersion: postgres.version,
     async stop() {

@@ -19,11 +19,13 @@ async function main(): Promise<void> {
   const config = loadHubConfig({
     ...process.env,
     KAFKA_BROKERS: env.kafkaBrokers,
-    DATABASE_URL: env.databaseUrl,
+    DATABASE_URL: env.hubDatabaseUrl,
+    ...(env.migrationDatabaseUrl !== env.hubDatabaseUrl ? { MIGRATION_DATABASE_URL: env.migrationDatabaseUrl } : {}),
     BSN_HASH_KEY: process.env.BSN_HASH_KEY ?? keys.hash,
     BSN_ENCRYPTION_KEY: process.env.BSN_ENCRYPTION_KEY ?? keys.encryption,
     API_TOKEN_KEY: process.env.API_TOKEN_KEY ?? keys.api,
     PARTNER_SECRET_KEY: process.env.PARTNER_SECRET_KEY ?? keys.partner,
+    AUDIT_CHAIN_KEY: process.env.AUDIT_CHAIN_KEY ?? keys.audit,
   });
   const hub = await startHub(config);
   say(`hub up in ${((Date.now() - started) / 1000).toFixed(1)} s with region ${path.relative(repoRoot(), config.regionDir)}`);
@@ -33,7 +35,8 @@ async function main(): Promise<void> {
   say('  tokens:  npm run token -- --partner toegang-lelystad | --privacy-officer "<name>" | --information-manager "<name>"');
   say(`  Kafka:   ${env.kafkaBrokers} (partners write inbound.<partnerId>, read outbound.<partnerId>; described at ${hub.url}/asyncapi.json)`);
   say(`  HTTPS partners: npm run partner -- secrets <partnerId>, then POST ${hub.url}/oauth/token, POST ${hub.url}/events, GET ${hub.url}/feed (docs/API.md)`);
-  say(`  PostgreSQL: ${env.databaseUrl} (for npm run audit:verify, set it as DATABASE_URL)`);
+  say(`  PostgreSQL: ${env.hubDatabaseUrl} (the hub's login; migrations as ${new URL(env.migrationDatabaseUrl).username})`);
+  say(`  audit:   DATABASE_URL='${env.hubDatabaseUrl}' AUDIT_CHAIN_KEY=<"audit" in .local/dev-keys.json> npm run audit:verify`);
   say('Ctrl-C stops the hub, Kafka and PostgreSQL.');
 
   let stopping = false;

@@ -1,13 +1,13 @@
 /**
  * `npm run audit:verify` on the real PostgreSQL: exit 0 on an intact trail, and for a record
- * changed, removed or inserted (by someone who switched off the append-only trigger, as only a
- * database superuser can) exit 1 naming the first record that is wrong.
+ * changed, removed or inserted (by someone who switched off the trail's triggers, as only the
+ * tables' owner or a superuser can) exit 1 naming the first record that is wrong.
  */
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
-import { chainHash, type AuditFields } from '@ketenhub/audit';
+import { chainHash, chainHmac, type AuditFields } from '@ketenhub/audit';
 import { AuditStore, createDataSource, migrate } from '@ketenhub/persistence';
 import { ROOT, createTestDatabase } from '../support/test-env';
 
@@ -20,28 +20,30 @@ function record(i: number): AuditFields {
   };
 }
 
+const KEY = randomBytes(32);
+
 async function trail(records = 6): Promise<{ db: DataSource; url: string }> {
   const url = await createTestDatabase();
   const db = createDataSource(url, 2);
   await db.initialize();
   await migrate(db);
-  const store = new AuditStore();
+  const store = new AuditStore(KEY);
   for (let i = 1; i <= records; i++) await db.transaction((tx) => store.append(tx, [record(i)]));
   return { db, url };
 }
 
 function verify(url: string): { status: number | null; out: string } {
   const result = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'apps', 'hub', 'src', 'cli', 'audit-verify.js')], {
-    env: { ...process.env, DATABASE_URL: url }, encoding: 'utf8', timeout: 60_000,
+    env: { ...process.env, DATABASE_URL: url, AUDIT_CHAIN_KEY: KEY.toString('base64') }, encoding: 'utf8', timeout: 60_000,
   });
   return { status: result.status, out: result.stdout + result.stderr };
 }
 
-/** What an attacker with superuser rights would have to do first. */
+/** What an attacker with the owner's rights would have to do first: switch off the append-only and chain triggers. */
 const tamper = (db: DataSource, sql: string, params: unknown[] = []) => db.transaction(async (tx) => {
-  await tx.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change');
+  await tx.query('ALTER TABLE audit_log DISABLE TRIGGER USER');
   await tx.query(sql, params);
-  await tx.query('ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_change');
+  await tx.query('ALTER TABLE audit_log ENABLE TRIGGER USER');
 });
 
 describe('npm run audit:verify', () => {
@@ -84,7 +86,7 @@ describe('npm run audit:verify', () => {
     expect(out).toContain('BROKEN at record 3 (TRUNCATED)');
   });
 
-  it('names an inserted record, whether its hash was forged well or not', async () => {
+  it('names an inserted record, whether its hash was forged well (with the key) or not', async () => {
     const { db, url } = await fresh();
     await tamper(db, 'UPDATE audit_log SET seq = seq * 10');
     const [second] = await db.query('SELECT hash FROM audit_log WHERE seq = 20');
@@ -95,8 +97,13 @@ describe('npm run audit:verify', () => {
     const values = (prev: Buffer, hash: Buffer) => [forged.auditId, forged.action, forged.occurredAt, forged.outcome, forged.systemId, forged.actorPartnerId,
       forged.actorRole, forged.recipientPartnerId, forged.purpose, forged.accessPoint, forged.familyId, forged.dataCategories, forged.legalBasis,
       forged.ruleId, forged.configVersion, forged.messageId, forged.causationId, prev, hash];
-    await tamper(db, insert, values(second.hash, chainHash(second.hash, forged)));
+    await tamper(db, insert, values(second.hash, chainHmac(KEY, second.hash, forged)));
     expect(verify(url)).toEqual({ status: 1, out: expect.stringContaining('BROKEN at record 25 (INSERTED): record 25 was inserted') });
+
+    // Forged as the chain was before it was keyed: it does not match its own hash.
+    await tamper(db, 'DELETE FROM audit_log WHERE seq = 25');
+    await tamper(db, insert, values(second.hash, chainHash(second.hash, forged)));
+    expect(verify(url)).toEqual({ status: 1, out: expect.stringContaining('BROKEN at record 25 (CHANGED)') });
 
     await tamper(db, 'DELETE FROM audit_log WHERE seq = 25');
     await tamper(db, insert, values(Buffer.alloc(32, 1), Buffer.alloc(32, 2)));

@@ -3,6 +3,7 @@
  * is only a floor if it really wrote and published what every accepted event must cost, so this
  * checks what it left behind.
  */
+import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { createDataSource, PUBLISHED_UP_TO, verifyAuditChain } from '@ketenhub/persistence';
@@ -18,6 +19,7 @@ describe('the bench floor', () => {
 
   it('writes inbox, outbox and a verifying audit chain for every event, publishes every message, and times every paced event', async () => {
     const url = await createTestDatabase();
+    const auditChainKey = randomBytes(32);
     const kafka = new Kafka({ clientId: 'bench-floor-spec', brokers: suiteBrokers().split(','), logLevel: logLevel.NOTHING });
     const prefix = uniquePrefix();
     const bytes = (e: ChainEvent) => ({ id: e.event.id, key: e.key, value: Buffer.from(JSON.stringify(e.event)) });
@@ -29,7 +31,7 @@ describe('the bench floor', () => {
     // Groups of 7 and relay batches of 11, so that batches split into several transactions and
     // the relay needs many looks; 2.6 audit records per event where 2.4 are messages: refusals too.
     const figures = await floorPipe(kafka, prefix, url, { saturation, paced, rate: 200 },
-      { messagesPerEvent: 2.4, auditsPerEvent: 2.6, groupSize: 7, relayBatch: 11 }, () => (busy += 0.5), (line) => lines.push(line));
+      { messagesPerEvent: 2.4, auditsPerEvent: 2.6, groupSize: 7, relayBatch: 11, auditChainKey }, () => (busy += 0.5), (line) => lines.push(line));
 
     db = createDataSource(url, 2);
     await db.initialize();
@@ -40,7 +42,7 @@ describe('the bench floor', () => {
       (SELECT count(*) FROM audit_log WHERE outcome = 'REFUSED' AND message_id IS NULL)::int AS refused`);
     // 150 events of 30 families; 150 × 2.4 messages, each audited, and 150 × 0.2 refusals.
     expect(counts).toEqual({ inbox: 150, events: 150, families: 30, outbox: 360, unpublished: 0, disclosed: 360, refused: 30 });
-    expect(await db.transaction((tx) => verifyAuditChain(tx))).toEqual({ ok: true, records: 390 });
+    expect(await db.transaction((tx) => verifyAuditChain(tx, { key: auditChainKey }))).toEqual({ ok: true, records: 390 });
 
     // Every message reached the outbound topic: 360 on its three partitions.
     const admin = kafka.admin();

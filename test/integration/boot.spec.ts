@@ -11,7 +11,7 @@ import { ROOT, createTestDatabase, startHubProcess, testKeys, uniquePrefix, type
 function runHub(env: Record<string, string>): { status: number | null; stderr: string } {
   const keys = testKeys();
   const result = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'apps', 'hub', 'src', 'main.js')], {
-    env: { ...process.env, BSN_HASH_KEY: keys.hash, BSN_ENCRYPTION_KEY: keys.encryption, API_TOKEN_KEY: keys.api, PARTNER_SECRET_KEY: keys.partner, HTTP_PORT: '0', ...env },
+    env: { ...process.env, BSN_HASH_KEY: keys.hash, BSN_ENCRYPTION_KEY: keys.encryption, API_TOKEN_KEY: keys.api, PARTNER_SECRET_KEY: keys.partner, AUDIT_CHAIN_KEY: keys.audit, HTTP_PORT: '0', ...env },
     encoding: 'utf8',
     timeout: 60_000,
   });

@@ -126,7 +126,7 @@ describe('BSNs at rest: dead letters', () => {
     });
     const cli = (args: string[], env: Record<string, string> = {}, input?: Buffer) => spawnSync(process.execPath, [path.join(ROOT, 'dist', 'apps', 'hub', 'src', 'cli', 'dead-letter.js'), ...args], {
       cwd: ROOT, encoding: 'utf8', ...(input ? { input } : {}),
-      env: { ...process.env, DATABASE_URL: scenario.databaseUrl, KETENHUB_TOPIC_PREFIX: scenario.prefix, BSN_ENCRYPTION_KEY: scenario.keys.encryption, ...env },
+      env: { ...process.env, DATABASE_URL: scenario.databaseUrl, KETENHUB_TOPIC_PREFIX: scenario.prefix, BSN_ENCRYPTION_KEY: scenario.keys.encryption, AUDIT_CHAIN_KEY: scenario.keys.audit, ...env },
     });
 
     const noReader = cli([messageId, '--purpose', 'onderzoek']);

@@ -82,7 +82,7 @@ describe('first scenario: request for help, then Veilig Thuis triage (demo regio
     ]);
     expect(audit[0].config_version).toMatch(/^[0-9a-f]{12}$/);
     // The two disclosures, after the activation of the region configuration this hub started with.
-    await expect(verifyAuditChain(db.manager)).resolves.toEqual({ ok: true, records: 3 });
+    await expect(verifyAuditChain(db.manager, { key: Buffer.from(scenario.keys.audit, 'base64') })).resolves.toEqual({ ok: true, records: 3 });
     expect(await db.query("SELECT action, actor_role FROM audit_log WHERE action = 'CONFIG_CHANGE'")).toEqual([{ action: 'CONFIG_CHANGE', actor_role: 'INFORMATIEMANAGER' }]);
 
     // The hub stores no BSN in the clear: persons only as keyed hash and ciphertext.

@@ -70,7 +70,7 @@ describe('group commit', () => {
     expect(records).toBe(messages);
     expect(messages).toBeGreaterThan(0);
     expect(unmatched).toEqual([]);
-    expect(await verifyAuditChain(scenario.db.manager)).toMatchObject({ ok: true });
+    expect(await verifyAuditChain(scenario.db.manager, { key: Buffer.from(keys.audit, 'base64') })).toMatchObject({ ok: true });
   });
 
   it('applies what several partners sent together in shared transactions, each partner in its own order, and records that order', async () => {

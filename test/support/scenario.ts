@@ -12,9 +12,10 @@ export interface Scenario {
   hub: HubProcess;
   db: DataSource;
   databaseUrl: string;
+  /** The hub's keys (the audit chain's among them, for verifyAuditChain). */
+  keys: TestKeys;
   prefix: string;
   deadLetters: TopicReader;
-  keys: TestKeys;
   /** A dead letter's original bytes: its value opened with the hub's BSN encryption key, as `npm run dead-letter` does. */
   openDeadLetter(m: Received): Buffer | null;
   partner(id: string): KafkaPartner;

@@ -4,10 +4,15 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { Client } from 'pg';
 import { testOidcIssuer } from './oidc';
+import { LOCAL_ROLES, asLogin } from '../../deploy/local/postgres';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
-/** A database of its own for one test file, on the suite's real PostgreSQL. */
+/**
+ * A database of its own for one test file, on the suite's real PostgreSQL, owned by the owner
+ * login (ketenhub_owner): the URL it answers is the owner's, for migrations and for a test's own
+ * reads and writes. A hub started on it with startHubProcess runs as the restricted login.
+ */
 export async function createTestDatabase(): Promise<string> {
   const adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) throw new Error('DATABASE_URL is not set: run the integration tier through jest (global-setup starts PostgreSQL)');
@@ -15,13 +20,18 @@ export async function createTestDatabase(): Promise<string> {
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(`CREATE DATABASE ${name} OWNER ${LOCAL_ROLES.owner.user}`);
   } finally {
     await admin.end();
   }
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  return url.toString();
+  return asLogin(url.toString(), LOCAL_ROLES.owner);
+}
+
+/** The same database as the hub's restricted login (ketenhub_hub), as the hub under test uses it. */
+export function asHubLogin(databaseUrl: string): string {
+  return asLogin(databaseUrl, LOCAL_ROLES.hub);
 }
 
 /** The suite's real Kafka broker(s), as global-setup started them. */
@@ -42,6 +52,7 @@ export function uniquePrefix(): string {
 export const FAILPOINT_ENV = { NODE_ENV: 'development' } as const;
 
 export interface HubOptions {
+  /** The owner's URL (createTestDatabase's): the hub migrates with it and runs as ketenhub_hub on the same address. */
   databaseUrl: string;
   topicPrefix: string;
   keys?: TestKeys;
@@ -61,6 +72,7 @@ export interface TestKeys {
   encryption: string;
   api: string;
   partner: string;
+  audit: string;
 }
 
 export const testKeys = (): TestKeys => ({
@@ -68,6 +80,7 @@ export const testKeys = (): TestKeys => ({
   encryption: randomBytes(32).toString('base64'),
   api: randomBytes(32).toString('base64'),
   partner: randomBytes(32).toString('base64'),
+  audit: randomBytes(32).toString('base64'),
 });
 
 /**
@@ -87,13 +100,17 @@ export async function startHubProcess(options: HubOptions): Promise<HubProcess> 
       NODE_ENV: 'production',
       // The suite's broker is plaintext on 127.0.0.1 (kafka-tls.spec.ts runs the hub over TLS).
       KAFKA_ALLOW_PLAINTEXT_LOOPBACK: 'true',
-      DATABASE_URL: options.databaseUrl,
+      // As production runs it: the migrations as the owner, the hub as a login that may only
+      // append to the audit trail.
+      DATABASE_URL: asHubLogin(options.databaseUrl),
+      MIGRATION_DATABASE_URL: options.databaseUrl,
       KETENHUB_TOPIC_PREFIX: options.topicPrefix,
       HTTP_PORT: '0',
       BSN_HASH_KEY: keys.hash,
       BSN_ENCRYPTION_KEY: keys.encryption,
       API_TOKEN_KEY: keys.api,
       PARTNER_SECRET_KEY: keys.partner,
+      AUDIT_CHAIN_KEY: keys.audit,
       LOG_LEVEL: 'info',
       RELAY_IDLE_MS: '50',
       TIMER_POLL_MS: '250',

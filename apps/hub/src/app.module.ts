@@ -72,7 +72,7 @@ export class AppModule {
           useFactory: (topics: Topics, outbox: OutboxStore) => new AcceptMessageUseCase({
             dataSource, contracts, region, topics, outbox,
             vault: new BsnVault(config.secrets.bsnHashKey, config.secrets.bsnEncryptionKey),
-            families: new FamilyStore(), inbox: new InboxStore(), regie: new RegieStore(), audit: new AuditStore(), familyRecord: new FamilyRecord(region),
+            families: new FamilyStore(), inbox: new InboxStore(), regie: new RegieStore(), audit: new AuditStore(config.secrets.auditChainKey), familyRecord: new FamilyRecord(region),
             consent: new ConsentGate(region, new ConsentStore()),
             maxMessageBytes: config.maxMessageBytes, systemId: systemIdOf(region),
           }),
@@ -80,7 +80,7 @@ export class AppModule {
         {
           provide: ReadFamilyUseCase,
           useFactory: () => new ReadFamilyUseCase({
-            dataSource, regie: new RegieStore(), audit: new AuditStore(), region, filter: new RouteViewFilter(region, new FamilyStore()), systemId: systemIdOf(region),
+            dataSource, regie: new RegieStore(), audit: new AuditStore(config.secrets.auditChainKey), region, filter: new RouteViewFilter(region, new FamilyStore()), systemId: systemIdOf(region),
           }),
         },
         AuthGuard,
@@ -88,6 +88,7 @@ export class AppModule {
           provide: PrivacyService,
           useFactory: () => new PrivacyService({
             dataSource, region, vault: new BsnVault(config.secrets.bsnHashKey, config.secrets.bsnEncryptionKey), systemId: systemIdOf(region),
+            auditChainKey: config.secrets.auditChainKey,
           }),
         },
         MetricsService,

@@ -8,7 +8,8 @@ import { Logger as NestPinoLogger } from 'nestjs-pino';
 import { ConfigError, loadHubConfig, type HubConfig } from '@ketenhub/config';
 import { Contracts } from '@ketenhub/contracts';
 import { createKafka, Topics } from '@ketenhub/messaging';
-import { createDataSource, migrate } from '@ketenhub/persistence';
+import { AuditStore, auditTrailExposure, createDataSource, migrate } from '@ketenhub/persistence';
+import type { DataSource } from 'typeorm';
 import { loadRegion, RegionConfigError, systemIdOf } from '@ketenhub/routing';
 import { AppModule } from './app.module';
 import { BootError, databaseAddress, kafkaBootHint } from './boot-error';
@@ -38,9 +39,17 @@ export async function startHub(config: HubConfig): Promise<RunningHub> {
   await dataSource.initialize().catch((error: unknown) => {
     throw new BootError(`could not connect to the database at ${databaseAddress(config.databaseUrl)} (DATABASE_URL)`, error);
   });
-  const applied = await migrate(dataSource);
+  const applied = await migrateDatabase(config, dataSource);
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
-  const activation = await activateRegion(dataSource, region, config.activatedBy, systemIdOf(region));
+  const exposure = await auditTrailExposure(dataSource);
+  if (exposure.length > 0) {
+    const what = "the hub's database login (DATABASE_URL) could rewrite the audit trail";
+    if (config.production) {
+      throw new BootError(`${what}; give the hub a restricted login in DATABASE_URL and the owner's in MIGRATION_DATABASE_URL (docs/OPERATIONS.md, Security)`, new Error(exposure.join('; ')));
+    }
+    logger.warn({ reasons: exposure }, `${what} (allowed outside production; docs/OPERATIONS.md, Security)`);
+  }
+  const activation = await activateRegion(dataSource, new AuditStore(config.secrets.auditChainKey), region, config.activatedBy, systemIdOf(region));
   if (activation) logger.info({ configVersion: activation.version, previous: activation.previousVersion, activatedBy: activation.activatedBy }, 'region configuration activated');
   // A hub may start before its broker: wait about a minute for it (30 tries, 2 s apart at most).
   const bootKafka = createKafka(`${config.kafka.clientId}-setup`, config.kafka.brokers, (level, message, extra) => logger[level](extra, message), { retries: 30 }, config.kafka.security);
@@ -101,6 +110,27 @@ export async function startHub(config: HubConfig): Promise<RunningHub> {
       await dataSource.destroy();
     },
   };
+}
+
+/**
+ * Migrations under the owner's login (MIGRATION_DATABASE_URL), which then grants the hub's login
+ * what it needs; that connection is closed before the hub takes any traffic. Without it, the
+ * hub's own login migrates, as before the two logins.
+ */
+async function migrateDatabase(config: HubConfig, dataSource: DataSource): Promise<string[]> {
+  if (!config.migrationDatabaseUrl) return migrate(dataSource);
+  const [{ login }] = await dataSource.query('SELECT current_user AS login');
+  const owner = createDataSource(config.migrationDatabaseUrl, 1);
+  await owner.initialize().catch((error: unknown) => {
+    throw new BootError(`could not connect to the database at ${databaseAddress(config.migrationDatabaseUrl!)} (MIGRATION_DATABASE_URL)`, error);
+  });
+  try {
+    return await migrate(owner, { grantTo: login as string }).catch((error: unknown) => {
+      throw new BootError(`could not migrate the database at ${databaseAddress(config.migrationDatabaseUrl!)} (MIGRATION_DATABASE_URL)`, error);
+    });
+  } finally {
+    await owner.destroy();
+  }
 }
 
 async function main(): Promise<void> {

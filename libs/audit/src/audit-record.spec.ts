@@ -1,4 +1,5 @@
-import { GENESIS_HASH, canonicalJson, chainHash, type AuditFields } from './audit-record';
+import { createHash, createHmac } from 'node:crypto';
+import { GENESIS_HASH, canonicalJson, chainHash, chainHmac, type AuditFields } from './audit-record';
 
 const record: AuditFields = {
   auditId: 'a1', action: 'DISCLOSE', occurredAt: '2026-11-23T10:00:00.000Z', outcome: 'SUCCESS', systemId: 'ketenhub',
@@ -18,5 +19,15 @@ describe('audit hash chain', () => {
     const base = chainHash(GENESIS_HASH, record);
     expect(chainHash(GENESIS_HASH, { ...record, recipientPartnerId: 'someone-else' }).equals(base)).toBe(false);
     expect(chainHash(base, record).equals(base)).toBe(false);
+  });
+
+  it('keys the link: HMAC-SHA256 over the previous hash and the canonical record, not recomputable without the key', () => {
+    const key = Buffer.alloc(32, 7);
+    const keyed = chainHmac(key, GENESIS_HASH, record);
+    const expected = createHmac('sha256', key).update(GENESIS_HASH).update(canonicalJson(record)).digest();
+    expect(keyed.equals(expected)).toBe(true);
+    expect(keyed.equals(chainHmac(Buffer.alloc(32, 8), GENESIS_HASH, record))).toBe(false);
+    expect(keyed.equals(createHash('sha256').update(GENESIS_HASH).update(canonicalJson(record)).digest())).toBe(false);
+    expect(() => chainHmac(Buffer.alloc(0), GENESIS_HASH, record)).toThrow(/at least 32 bytes/);
   });
 });

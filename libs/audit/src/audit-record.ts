@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 /**
  * One entry of the disclosure trail, with the NEN 7513 / IHE ATNA fields the hub knows at the
- * moment of disclosure. Chained: hash = SHA-256(prevHash || canonical JSON of the fields).
+ * moment of disclosure. Chained: hash = HMAC-SHA256(AUDIT_CHAIN_KEY, prevHash || canonical JSON of
+ * the fields); records written before the chain was keyed: SHA-256(prevHash || canonical JSON).
  */
 export interface AuditFields {
   auditId: string;
@@ -47,6 +48,17 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** The unkeyed link, for records written before the chain was keyed (up to audit_chain.keyed_from_seq). */
 export function chainHash(prevHash: Buffer, fields: AuditFields): Buffer {
   return createHash('sha256').update(prevHash).update(canonicalJson(fields)).digest();
+}
+
+/**
+ * The keyed link: HMAC-SHA256 under AUDIT_CHAIN_KEY over the previous hash and the canonical
+ * record. The key never goes into the database, so whoever can rewrite the rows cannot recompute
+ * the chain without it as well.
+ */
+export function chainHmac(key: Buffer, prevHash: Buffer, fields: AuditFields): Buffer {
+  if (key.length < 32) throw new Error('the audit chain key must be at least 32 bytes');
+  return createHmac('sha256', key).update(prevHash).update(canonicalJson(fields)).digest();
 }

@@ -1,4 +1,4 @@
-import { ConfigError, loadHubConfig } from './hub-config';
+import { ConfigError, loadAuditChain, loadHubConfig } from './hub-config';
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
 const valid = {
@@ -8,6 +8,7 @@ const valid = {
   BSN_ENCRYPTION_KEY: KEY,
   API_TOKEN_KEY: KEY,
   PARTNER_SECRET_KEY: KEY,
+  AUDIT_CHAIN_KEY: KEY,
 };
 
 describe('loadHubConfig', () => {
@@ -123,5 +124,23 @@ describe('Kafka TLS and SASL settings', () => {
     expect(problemsOf({ NODE_ENV: 'production', KAFKA_ALLOW_PLAINTEXT_LOOPBACK: 'true', KAFKA_BROKERS: '127.0.0.1:9092,10.0.0.5:9092' }))
       .toContain('KAFKA_ALLOW_PLAINTEXT_LOOPBACK=true allows plaintext only to brokers on a loopback address; KAFKA_BROKERS names 10.0.0.5:9092');
     expect(problemsOf({ NODE_ENV: 'development' })).toBe('');
+  });
+});
+
+describe('the audit chain key and the owner login', () => {
+  it('asks for the audit chain key, and takes the owner login for migrations apart from the hub\'s', () => {
+    const { AUDIT_CHAIN_KEY: _, ...withoutKey } = valid;
+    expect(() => loadHubConfig(withoutKey)).toThrow('AUDIT_CHAIN_KEY is required');
+    expect(() => loadHubConfig({ ...valid, AUDIT_CHAIN_KEY: 'c2hvcnQ=' })).toThrow('AUDIT_CHAIN_KEY must be 32 random bytes');
+    expect(loadHubConfig(valid).migrationDatabaseUrl).toBeUndefined();
+    expect(loadHubConfig({ ...valid, MIGRATION_DATABASE_URL: 'postgres://owner:o@127.0.0.1/db' }).migrationDatabaseUrl).toBe('postgres://owner:o@127.0.0.1/db');
+    expect(() => loadHubConfig({ ...valid, MIGRATION_DATABASE_URL: 'mysql://x' })).toThrow('MIGRATION_DATABASE_URL must start with postgres://');
+  });
+
+  it('reads the chain key and checkpoint for audit:verify', () => {
+    expect(loadAuditChain({ AUDIT_CHAIN_KEY: KEY })).toEqual({ key: Buffer.alloc(32, 7), keyedFrom: '0' });
+    expect(loadAuditChain({ AUDIT_CHAIN_KEY: KEY, AUDIT_CHAIN_KEYED_FROM: '1234' }).keyedFrom).toBe('1234');
+    expect(() => loadAuditChain({ AUDIT_CHAIN_KEY: KEY, AUDIT_CHAIN_KEYED_FROM: '-1' })).toThrow("AUDIT_CHAIN_KEYED_FROM must be a record number, 0 or more (got '-1')");
+    expect(() => loadAuditChain({})).toThrow('AUDIT_CHAIN_KEY is required');
   });
 });

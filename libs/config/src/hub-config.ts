@@ -13,8 +13,18 @@ export interface HubConfig {
     /** TLS and SASL for every Kafka client of the hub; the SASL password is a secret, never logged. */
     security: KafkaSecuritySettings;
   };
+  /** The hub's own login: a role that may only INSERT into the audit trail (docs/OPERATIONS.md, Security). */
   databaseUrl: string;
-  /** NODE_ENV=production: people tokens only from the OpenID Connect provider, no failpoints. */
+  /**
+   * Secret. The owner's login, for the migrations (and the hub login's grants) at boot. Absent:
+   * the hub migrates with DATABASE_URL, as one login did before (refused in production when
+   * that login could rewrite the trail).
+   */
+  migrationDatabaseUrl?: string;
+  /**
+   * NODE_ENV=production: people tokens only from the OpenID Connect provider, no failpoints, and
+   * no login that could rewrite the audit trail.
+   */
   production: boolean;
   /** The main listener (everything), and where set a listener for the partner door alone (GATEWAY_PORT). */
   http: { port: number; host: string; gatewayPort?: number };
@@ -28,6 +38,8 @@ export interface HubConfig {
     apiTokenKey: Buffer;
     /** Earlier API_TOKEN_KEYs still accepted (not used to sign) while their tokens run out: rotation one key at a time. */
     previousApiTokenKeys: Buffer[];
+    /** Keys the audit chain's HMAC; never stored in the database. */
+    auditChainKey: Buffer;
   };
   /**
    * The organisation's OpenID Connect provider: the only issuer of privacy officer and information
@@ -115,10 +127,7 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
     }
     return value;
   };
-  const key = (name: string): Buffer => {
-    const raw = required(name);
-    return raw === '' ? Buffer.alloc(0) : keyOf(name, raw);
-  };
+  const key = (name: string): Buffer => secretKey(env, name, problems);
   const production = env.NODE_ENV === 'production';
 
   const brokers = required('KAFKA_BROKERS').split(',').map((b) => b.trim()).filter(Boolean);
@@ -127,6 +136,8 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
   }
   const databaseUrl = required('DATABASE_URL');
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must start with postgres:// or postgresql://');
+  const migrationDatabaseUrl = env.MIGRATION_DATABASE_URL?.trim() || undefined;
+  if (migrationDatabaseUrl && !/^postgres(ql)?:\/\//.test(migrationDatabaseUrl)) problems.push('MIGRATION_DATABASE_URL must start with postgres:// or postgresql://');
   const logLevel = (env.LOG_LEVEL ?? 'info') as HubConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got '${env.LOG_LEVEL}')`);
   const topicPrefix = env.KETENHUB_TOPIC_PREFIX ?? '';
@@ -146,13 +157,14 @@ export function loadHubConfig(env: Env = process.env): HubConfig {
       security: kafkaSecurity(env, problems, brokers),
     },
     databaseUrl,
+    ...(migrationDatabaseUrl ? { migrationDatabaseUrl } : {}),
     production,
     http: { port: integer('HTTP_PORT', 3000, 0, 65535), host: env.HTTP_HOST ?? '127.0.0.1', ...gatewayPort(env, problems) },
     regionDir: path.resolve(repoRoot(), env.REGION_DIR ?? path.join('config', 'regions', 'demo')),
     activatedBy: env.KETENHUB_ACTIVATED_BY?.trim() || `${os.userInfo().username}@${os.hostname()}`,
     secrets: {
       bsnHashKey: key('BSN_HASH_KEY'), bsnEncryptionKey: key('BSN_ENCRYPTION_KEY'), partnerSecretKey: key('PARTNER_SECRET_KEY'),
-      apiTokenKey: key('API_TOKEN_KEY'),
+      apiTokenKey: key('API_TOKEN_KEY'), auditChainKey: key('AUDIT_CHAIN_KEY'),
       previousApiTokenKeys: (env.API_TOKEN_PREVIOUS_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean).map((k, i) => keyOf(`API_TOKEN_PREVIOUS_KEYS entry ${i + 1}`, k)),
     },
     people: peopleIssuer(env, problems),
@@ -324,14 +336,18 @@ export function loadRetentionFile(env: Env = process.env): string {
 }
 
 /** For `npm run dead-letter`: the database and the one key that opens a dead letter (secret). */
-export function loadDeadLetterReaderConfig(env: Env = process.env): { databaseUrl: string; topicPrefix: string; bsnEncryptionKey: Buffer } {
+export function loadDeadLetterReaderConfig(env: Env = process.env): { databaseUrl: string; topicPrefix: string; bsnEncryptionKey: Buffer; auditChainKey: Buffer } {
   const databaseUrl = loadDatabaseUrl(env);
   const raw = env.BSN_ENCRYPTION_KEY?.trim() ?? '';
   const key = Buffer.from(raw, 'base64');
+  const problems: string[] = [];
   if (key.length !== 32 || key.toString('base64') !== raw) {
-    throw new ConfigError(['BSN_ENCRYPTION_KEY must be the hub\'s key: 32 random bytes in base64 (44 characters); dead letters are sealed with it']);
+    problems.push('BSN_ENCRYPTION_KEY must be the hub\'s key: 32 random bytes in base64 (44 characters); dead letters are sealed with it');
   }
-  return { databaseUrl, topicPrefix: env.KETENHUB_TOPIC_PREFIX ?? '', bsnEncryptionKey: key };
+  // Every read is audited, and the audit chain is keyed: the reader needs the hub's chain key too.
+  const auditChainKey = secretKey(env, 'AUDIT_CHAIN_KEY', problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { databaseUrl, topicPrefix: env.KETENHUB_TOPIC_PREFIX ?? '', bsnEncryptionKey: key, auditChainKey };
 }
 
 /** For the command-line tools that only need the database. */
@@ -340,4 +356,32 @@ export function loadDatabaseUrl(env: Env = process.env): string {
   if (!url) throw new ConfigError(['DATABASE_URL is required (npm start prints the one it uses)']);
   if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError(['DATABASE_URL must start with postgres:// or postgresql://']);
   return url;
+}
+
+/** A required secret: 32 random bytes in base64. */
+function secretKey(env: Env, name: string, problems: string[]): Buffer {
+  const raw = env[name]?.trim() ?? '';
+  if (raw === '') {
+    problems.push(`${name} is required`);
+    return Buffer.alloc(0);
+  }
+  const value = Buffer.from(raw, 'base64');
+  if (value.length !== 32 || value.toString('base64') !== raw) {
+    problems.push(`${name} must be 32 random bytes in base64 (44 characters; generate one with: openssl rand -base64 32)`);
+  }
+  return value;
+}
+
+/**
+ * The audit chain's key (AUDIT_CHAIN_KEY, secret, the hub's) and the checkpoint up to which the
+ * chain was written without it (AUDIT_CHAIN_KEYED_FROM, a record number; 0 unless the database
+ * was upgraded with records in it), for `npm run audit:verify` and `npm run retention`.
+ */
+export function loadAuditChain(env: Env = process.env): { key: Buffer; keyedFrom: string } {
+  const problems: string[] = [];
+  const key = secretKey(env, 'AUDIT_CHAIN_KEY', problems);
+  const keyedFrom = env.AUDIT_CHAIN_KEYED_FROM?.trim() || '0';
+  if (!/^(0|[1-9][0-9]{0,18})$/.test(keyedFrom)) problems.push(`AUDIT_CHAIN_KEYED_FROM must be a record number, 0 or more (got '${env.AUDIT_CHAIN_KEYED_FROM}')`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { key, keyedFrom };
 }

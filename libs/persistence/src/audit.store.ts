@@ -1,31 +1,40 @@
 import type { EntityManager } from 'typeorm';
-import { GENESIS_HASH, chainHash, type AuditFields } from '@ketenhub/audit';
+import { GENESIS_HASH, chainHash, chainHmac, type AuditFields } from '@ketenhub/audit';
 import { insertRows } from './sql';
 
-/** The append-only, hash-chained audit trail. Appends lock the chain head, so the chain has one order. */
+/**
+ * The append-only, hash-chained audit trail. Appends lock the chain head (through
+ * `audit_head_lock()`, the hub's login may not write the head), so the chain has one order; each
+ * record is chained with HMAC-SHA256 under the chain key, and the database's trigger checks that
+ * the records follow the head and advances it.
+ */
 export class AuditStore {
+  constructor(private readonly chainKey: Buffer) {
+    if (chainKey.length < 32) throw new Error('AuditStore needs the audit chain key (AUDIT_CHAIN_KEY, 32 bytes)');
+  }
+
   async append(db: EntityManager, records: AuditFields[]): Promise<void> {
     if (records.length === 0) return;
-    const head: Array<{ seq: string; hash: Buffer }> = await db.query('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE');
+    const head: Array<{ seq: string; hash: Buffer }> = await db.query('SELECT seq, hash FROM audit_head_lock()');
     let prev = head[0].hash;
     const rows = records.map((r) => {
-      const hash = chainHash(prev, r);
+      const hash = chainHmac(this.chainKey, prev, r);
       const values = [r.auditId, r.action, r.occurredAt, r.outcome, r.systemId, r.actorPartnerId, r.actorRole, r.recipientPartnerId,
         r.purpose, r.accessPoint, r.familyId, r.dataCategories, r.legalBasis, r.ruleId, r.configVersion, r.messageId, r.causationId, prev, hash,
         r.actorPerson ?? null, r.onBehalfOf ?? null];
       prev = hash;
       return values;
     });
+    // The trigger audit_log_chain moves the head to the last of these, once it checked they follow it.
     await insertRows(db,
       'audit_log', `audit_id uuid, action text, occurred_at timestamptz, outcome text, system_id text, actor_partner_id text, actor_role text,
          recipient_partner_id text, purpose text, access_point text, family_id uuid, data_categories text[], legal_basis text, rule_id text,
          config_version text, message_id uuid, causation_id text, prev_hash bytea, hash bytea, actor_person text, on_behalf_of text`,
       rows);
-    await db.query('UPDATE audit_head SET seq = seq + $1, hash = $2 WHERE id = 1', [records.length, prev]);
   }
 }
 
-export type ChainProblem = 'CHANGED' | 'REMOVED' | 'INSERTED' | 'TRUNCATED';
+export type ChainProblem = 'CHANGED' | 'REMOVED' | 'INSERTED' | 'TRUNCATED' | 'CHECKPOINT';
 export type ChainCheck =
   | { ok: true; records: number }
   | { ok: false; records: number; firstBadSeq: string; problem: ChainProblem; detail: string };
@@ -44,13 +53,41 @@ export function auditFieldsOf(r: Record<string, any>): AuditFields {
   };
 }
 
+export interface ChainVerifyOptions {
+  /** AUDIT_CHAIN_KEY: the records after the checkpoint are HMACs under it. */
+  key: Buffer;
+  /**
+   * The checkpoint the operator expects (AUDIT_CHAIN_KEYED_FROM; 0, every record keyed, unless
+   * the database was upgraded with records in it): the last record chained without the key. The
+   * database's own (audit_chain) must say the same, else someone moved it to pass keyed records
+   * off as unkeyed ones.
+   */
+  keyedFrom?: string;
+  batchSize?: number;
+  onProgress?: (records: number) => void;
+}
+
 /**
  * Recomputes the chain from the first record and names the first record that was changed,
  * removed or inserted. Each record must hash to its own content (else: changed) and link to the
  * record before it (else: one was removed there, or the one before it was inserted); the last
- * record must be the chain head (else: records at the end were removed).
+ * record must be the chain head (else: records at the end were removed). Records up to the
+ * checkpoint are SHA-256 links (written before the chain was keyed), every later one an HMAC
+ * under the key: without the key, a rewritten chain does not verify.
  */
-export async function verifyAuditChain(db: EntityManager, batchSize = 5_000, onProgress?: (records: number) => void): Promise<ChainCheck> {
+export async function verifyAuditChain(db: EntityManager, options: ChainVerifyOptions): Promise<ChainCheck> {
+  const { key, batchSize = 5_000, onProgress } = options;
+  const expectedCheckpoint = BigInt(options.keyedFrom ?? '0');
+  const [{ present }] = await db.query("SELECT to_regclass('audit_chain') IS NOT NULL AS present");
+  const checkpointRows: Array<{ keyed_from_seq: string }> = present ? await db.query('SELECT keyed_from_seq FROM audit_chain WHERE id = 1') : [];
+  const checkpoint = checkpointRows.length === 1 ? BigInt(checkpointRows[0].keyed_from_seq) : undefined;
+  if (checkpoint !== expectedCheckpoint) {
+    return { ok: false, records: 0, firstBadSeq: String(checkpoint ?? 0), problem: 'CHECKPOINT',
+      detail: checkpoint === undefined
+        ? 'the chain\'s checkpoint (audit_chain) is missing'
+        : `the database says the chain is keyed after record ${checkpoint}, AUDIT_CHAIN_KEYED_FROM says after ${expectedCheckpoint}: the checkpoint was moved, or the setting is not the one noted at the upgrade` };
+  }
+  const linkOf = (seq: string, prevHash: Buffer, fields: AuditFields) => (BigInt(seq) <= checkpoint ? chainHash(prevHash, fields) : chainHmac(key, prevHash, fields));
   let prev: { seq: string; hash: Buffer; prevHash: Buffer } | undefined;
   let beforePrev: Buffer = GENESIS_HASH;
   let after = '0';
@@ -62,7 +99,7 @@ export async function verifyAuditChain(db: EntityManager, batchSize = 5_000, onP
       const seq = String(r.seq);
       const prevHash = Buffer.from(r.prev_hash);
       const hash = Buffer.from(r.hash);
-      const selfConsistent = chainHash(prevHash, auditFieldsOf(r)).equals(hash);
+      const selfConsistent = linkOf(seq, prevHash, auditFieldsOf(r)).equals(hash);
       const expectedPrev = prev?.hash ?? GENESIS_HASH;
       if (!prevHash.equals(expectedPrev)) {
         if (prev && prevHash.equals(beforePrev)) {

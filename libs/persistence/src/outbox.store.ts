@@ -30,7 +30,7 @@ export class OutboxStore {
    */
   async add(db: EntityManager, messages: OutboxMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    await db.query('SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE');
+    await db.query('SELECT 1 FROM audit_head_lock()');
     await insertRows(db, 'outbox', 'message_id uuid, topic text, message_key text, value bytea, headers jsonb, family_id uuid',
       messages.map((m) => [m.messageId, m.topic, m.key, m.value, JSON.stringify(m.headers), m.familyId]), 'ON CONFLICT (message_id) DO NOTHING');
   }

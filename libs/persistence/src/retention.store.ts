@@ -55,15 +55,17 @@ export class RetentionStore {
   /**
    * Tables that reference family or person (or carry a family_id) that this store does not know.
    * Removing a family while such a table exists would fail on its foreign key or leave its rows
-   * behind; the job refuses instead and names the table.
+   * behind; the job refuses instead and names the table. Read from the catalogue, not
+   * information_schema: that shows only tables the login has rights on, and the hub's login has
+   * none on a table a migration added before the grants were renewed.
    */
   async unknownFamilyTables(db: EntityManager): Promise<string[]> {
     const rows: Array<{ name: string }> = await db.query(
       `SELECT c.conrelid::regclass::text AS name FROM pg_constraint c
        WHERE c.contype = 'f' AND c.confrelid IN (to_regclass('family'), to_regclass('person')) AND c.conrelid <> c.confrelid
        UNION
-       SELECT table_name::text FROM information_schema.columns
-       WHERE table_schema = current_schema() AND column_name = 'family_id'`);
+       SELECT a.attrelid::regclass::text FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid
+       WHERE t.relnamespace = current_schema()::regnamespace AND t.relkind IN ('r', 'p') AND a.attname = 'family_id' AND NOT a.attisdropped`);
     const known = new Set<string>(FAMILY_DATA_TABLES);
     return rows.map((r) => r.name).filter((name) => !known.has(name) && !NOT_FAMILY_DATA.has(name)).sort();
   }

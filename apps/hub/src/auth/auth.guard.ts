@@ -26,9 +26,9 @@ export function problem(status: number, title: string, detail: string, extra: Re
 }
 
 /** Audits a refused request (NEN 7513: refusals are logged like access) and commits it before answering. */
-export async function auditRefusal(dataSource: DataSource, region: Region, request: Request, requester: Requester, detail: string): Promise<void> {
+export async function auditRefusal(dataSource: DataSource, audit: AuditStore, region: Region, request: Request, requester: Requester, detail: string): Promise<void> {
   const familyId = typeof request.params?.familyId === 'string' && /^[0-9a-f-]{36}$/.test(request.params.familyId) ? request.params.familyId : null;
-  await dataSource.transaction((db) => new AuditStore().append(db, [{
+  await dataSource.transaction((db) => audit.append(db, [{
     auditId: randomUUID(), action: 'READ', occurredAt: new Date().toISOString(), outcome: 'REFUSED', systemId: systemIdOf(region),
     ...actorOf(requester), recipientPartnerId: null, purpose: `geweigerd: ${detail}`, accessPoint: `http:${request.method} ${request.path}`,
     familyId, dataCategories: [], legalBasis: null, ruleId: null, configVersion: region.version, messageId: null, causationId: null,
@@ -46,6 +46,7 @@ export async function auditRefusal(dataSource: DataSource, region: Region, reque
 export class AuthGuard implements CanActivate {
   private readonly verifier: TokenVerifier;
   private readonly limiters = new Map<string, RateLimiterMemory>();
+  private readonly audit: AuditStore;
 
   constructor(
     private readonly reflector: Reflector,
@@ -57,6 +58,7 @@ export class AuthGuard implements CanActivate {
       keys: [config.secrets.apiTokenKey, ...config.secrets.previousApiTokenKeys], production: config.production,
       external: config.gateway.externalIssuer, people: config.people,
     });
+    this.audit = new AuditStore(config.secrets.auditChainKey);
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -130,7 +132,7 @@ export class AuthGuard implements CanActivate {
   }
 
   private async refuse(request: Request, requester: Requester, detail: string): Promise<never> {
-    await auditRefusal(this.dataSource, this.region, request, requester, detail);
+    await auditRefusal(this.dataSource, this.audit, this.region, request, requester, detail);
     throw problem(403, 'FORBIDDEN', detail);
   }
 }

@@ -2,7 +2,7 @@
  * `npm run dead-letter -- <message-id> --reader "<name>" --purpose "<why>" [--unmasked] [--stdin]`:
  * opens one dead letter (its ketenhub-message-id header) and prints its headers and the rejected
  * message's original bytes, BSNs shown as [bsn] unless --unmasked. The payload is sealed with
- * BSN_ENCRYPTION_KEY, so this needs that key and DATABASE_URL; every read is audited (READ,
+ * BSN_ENCRYPTION_KEY, so this needs that key, AUDIT_CHAIN_KEY and DATABASE_URL; every read is audited (READ,
  * category dead-letter, the reader and purpose). With --stdin the sealed value is read from
  * standard input (taken off ketenhub.deadletter after retention removed the outbox row).
  * Exit 0 when it opened; 1 when not found or it does not open (audited as FAILURE); 2 when it cannot run.
@@ -59,7 +59,7 @@ async function main(args: string[]): Promise<number> {
   try {
     await dataSource.initialize();
     const useCase = new ReadDeadLetterUseCase({
-      dataSource, outbox: new OutboxStore(), audit: new AuditStore(), topics: new Topics(config.topicPrefix), key: config.bsnEncryptionKey,
+      dataSource, outbox: new OutboxStore(), audit: new AuditStore(config.auditChainKey), topics: new Topics(config.topicPrefix), key: config.bsnEncryptionKey,
       systemId: 'ketenhub/cli', accessPoint: 'cli:npm run dead-letter',
     });
     const answer = await useCase.read({ ...request, sealed });

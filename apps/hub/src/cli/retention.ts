@@ -6,7 +6,7 @@
  * failed (named, and audited as FAILURE); 2 when it cannot run at all.
  */
 import * as os from 'node:os';
-import { ConfigError, loadDatabaseUrl, loadRetentionFile } from '@ketenhub/config';
+import { ConfigError, loadAuditChain, loadDatabaseUrl, loadRetentionFile } from '@ketenhub/config';
 import { Contracts } from '@ketenhub/contracts';
 import { AuditStore, createDataSource, RetentionStore } from '@ketenhub/persistence';
 import { loadRetentionConfig, RetentionConfigError, type RetentionConfig } from '../privacy/retention-config';
@@ -42,8 +42,10 @@ async function main(args: string[]): Promise<number> {
   const dryRun = args.includes('--dry-run');
   let url: string;
   let config: RetentionConfig;
+  let chainKey: Buffer;
   try {
     url = loadDatabaseUrl();
+    chainKey = loadAuditChain().key;
     config = loadRetentionConfig(loadRetentionFile(), Contracts.load());
   } catch (error) {
     if (error instanceof ConfigError || error instanceof RetentionConfigError) return fail(error.message);
@@ -53,7 +55,7 @@ async function main(args: string[]): Promise<number> {
   try {
     await dataSource.initialize();
     const useCase = new RunRetentionUseCase({
-      dataSource, store: new RetentionStore(), audit: new AuditStore(), config, systemId: 'ketenhub/cli', accessPoint: 'cli:npm run retention',
+      dataSource, store: new RetentionStore(), audit: new AuditStore(chainKey), config, systemId: 'ketenhub/cli', accessPoint: 'cli:npm run retention',
       // A manual removal names who ran it.
       actorPerson: `${userName()}@${os.hostname()}`,
     });

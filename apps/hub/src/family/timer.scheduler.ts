@@ -34,7 +34,7 @@ export class TimerScheduler implements OnApplicationBootstrap, OnApplicationShut
   private running?: Promise<void>;
   private stopped = false;
   private readonly regie = new RegieStore();
-  private readonly audit = new AuditStore();
+  private readonly audit: AuditStore;
   private readonly consent: ConsentGate;
 
   constructor(
@@ -48,6 +48,7 @@ export class TimerScheduler implements OnApplicationBootstrap, OnApplicationShut
     @InjectPinoLogger(TimerScheduler.name) private readonly logger: PinoLogger,
   ) {
     this.consent = new ConsentGate(region, new ConsentStore());
+    this.audit = new AuditStore(config.secrets.auditChainKey);
   }
 
   onApplicationBootstrap(): void {

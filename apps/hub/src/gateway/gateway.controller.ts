@@ -7,7 +7,7 @@ import type { Response } from 'express';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import type { DataSource } from 'typeorm';
 import type { HubConfig } from '@ketenhub/config';
-import { DELIVERY_STATUSES, DeliveryStore, type DeliveryFilter, type DeliveryStatus } from '@ketenhub/persistence';
+import { AuditStore, DELIVERY_STATUSES, DeliveryStore, type DeliveryFilter, type DeliveryStatus } from '@ketenhub/persistence';
 import type { Region } from '@ketenhub/routing';
 import { Allow, AuthGuard, auditRefusal, problem, type AuthenticatedRequest } from '../auth/auth.guard';
 import type { Requester } from '../auth/requester';
@@ -82,7 +82,7 @@ export class GatewayController {
     }
     this.metrics.httpEvents.inc({ partner: partner.id, answer: answer.reason });
     this.logger.warn({ partner: partner.id, reason: answer.reason, correlationId: answer.id, status: answer.status }, 'event refused over HTTPS');
-    if (answer.status === 403) await auditRefusal(this.dataSource, this.region, req, req.requester, `${answer.reason}: ${answer.detail}`);
+    if (answer.status === 403) await auditRefusal(this.dataSource, new AuditStore(this.config.secrets.auditChainKey), this.region, req, req.requester, `${answer.reason}: ${answer.detail}`);
     throw problem(answer.status, answer.reason, answer.detail, {
       reason: answer.reason, errors: answer.errors, ...(answer.id !== undefined ? { eventId: answer.id } : {}), ...(answer.type !== undefined ? { eventType: answer.type } : {}),
     });

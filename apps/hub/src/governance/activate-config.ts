@@ -9,13 +9,13 @@ import { regionContent, type Region } from '@ketenhub/routing';
  * configuration change, in one transaction. Every later decision and disclosure names this
  * version, so the content that decided is always retrievable.
  */
-export async function activateRegion(dataSource: DataSource, region: Region, activatedBy: string, systemId: string): Promise<ConfigActivation | undefined> {
+export async function activateRegion(dataSource: DataSource, audit: AuditStore, region: Region, activatedBy: string, systemId: string): Promise<ConfigActivation | undefined> {
   return dataSource.transaction(async (db) => {
     const activation = await new ConfigVersionStore().activate(db, {
       version: region.version, region: region.config.region, content: regionContent(region), activatedBy,
     });
     if (!activation) return undefined;
-    await new AuditStore().append(db, [{
+    await audit.append(db, [{
       auditId: randomUUID(), action: 'CONFIG_CHANGE', occurredAt: activation.activatedAt, outcome: 'SUCCESS', systemId,
       actorPartnerId: null, actorRole: 'INFORMATIEMANAGER', actorPerson: activatedBy, recipientPartnerId: null,
       purpose: `regioconfiguratie ${region.config.region} versie ${activation.version} geactiveerd${activation.previousVersion ? ` (was ${activation.previousVersion})` : ''}`,

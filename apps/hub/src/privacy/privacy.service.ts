@@ -63,11 +63,13 @@ const KAART_PATTERNS = ['veiligheidskaart', 'nl.ketenhub.keten.veiligheidskaart-
  * transaction as the read.
  */
 export class PrivacyService {
-  private readonly audit = new AuditStore();
+  private readonly audit: AuditStore;
   private readonly families = new FamilyStore();
   private readonly regie = new RegieStore();
 
-  constructor(private readonly deps: { dataSource: DataSource; region: Region; vault: BsnVault; systemId: string }) {}
+  constructor(private readonly deps: { dataSource: DataSource; region: Region; vault: BsnVault; systemId: string; auditChainKey: Buffer }) {
+    this.audit = new AuditStore(deps.auditChainKey);
+  }
 
   async trail(filter: AuditFilter, page: { offset: number; limit: number }, requester: Requester, accessPoint: string): Promise<{ total: number; entries: TrailEntry[] }> {
     return this.deps.dataSource.transaction(async (db) => {

@@ -33,7 +33,7 @@ export class RetentionJob implements OnModuleInit, OnApplicationBootstrap, OnApp
   onModuleInit(): void {
     if (this.config.retention.intervalMs === 0) return;
     this.useCase = new RunRetentionUseCase({
-      dataSource: this.dataSource, store: new RetentionStore(), audit: new AuditStore(),
+      dataSource: this.dataSource, store: new RetentionStore(), audit: new AuditStore(this.config.secrets.auditChainKey),
       config: loadRetentionConfig(this.config.retention.file, this.contracts),
       systemId: systemIdOf(this.region), accessPoint: 'job:retention',
     });
