@@ -4,10 +4,14 @@
  * naming a known child; the hub refuses it (NIET_BETROKKEN) with the same answer as for an unknown
  * child, hands over nothing, audits the attempt and asks the regisseur, who may let it in.
  */
+import { requestToken } from '../../deploy/local/https-partner';
+import { regionWithConnections } from '../../deploy/local/region-copy';
+import { clientSecretOf } from '../../apps/hub/src/gateway/partner-secrets';
 import { chainEvent, hulpvraag, makeBsn } from '../support/factories';
 import type { KafkaPartner, Received } from '../support/partner';
 import { pollUntil } from '../support/poll';
 import { openScenario, type Scenario } from '../support/scenario';
+import { testKeys } from '../support/test-env';
 
 const REGION = { REGION_DIR: 'config/regions/flevoland' };
 const PARTNERS = ['toegang-almere', 'veilig-thuis-flevoland', 'ambulant-flevoland', 'verblijf-flevoland'];
@@ -150,5 +154,62 @@ describe('involvement is a relation with authority (issue 21, hole 1)', () => {
       expect.objectContaining({ actie: 'INVOLVE', uitkomst: 'SUCCESS', ontvanger: 'toegang-almere', actor: 'toegang-almere', regel: 'LOKALE_TOEGANG' }),
     ]));
     expect(entries.filter((e) => e.uitkomst === 'SUCCESS')).toHaveLength(3);
+  });
+});
+
+describe('the same attack over the HTTPS door', () => {
+  const keys = testKeys();
+  const partnerKey = Buffer.from(keys.partner, 'base64');
+  const DOOR = 'ambulant-flevoland';
+  let scenario: Scenario;
+
+  beforeAll(async () => {
+    scenario = await openScenario(['toegang-almere', 'veilig-thuis-flevoland'], { REGION_DIR: regionWithConnections({ [DOOR]: '{ via: HTTPS_FEED, rateLimitPerSecond: 50 }' }) }, keys);
+  });
+  afterAll(async () => {
+    await scenario?.close();
+  });
+
+  let bearer: string | undefined;
+  const authorization = async () => {
+    bearer ??= `Bearer ${((await (await requestToken(scenario.hub.url, DOOR, clientSecretOf(partnerKey, DOOR))).json()) as { access_token: string }).access_token}`;
+    return bearer;
+  };
+  const post = async (event: Record<string, unknown>) => fetch(`${scenario.hub.url}/events`, {
+    method: 'POST', headers: { authorization: await authorization(), 'content-type': 'application/cloudevents+json' }, body: JSON.stringify(event),
+  });
+  const get = async (path: string) => fetch(`${scenario.hub.url}${path}`, { headers: { authorization: await authorization() } });
+
+  it('posting an event naming a known child: 202, then NIET_BETROKKEN on the feed as for an unknown child, no dossier, GET still 404', async () => {
+    const child = makeBsn();
+    const request = hulpvraag('toegang-almere', [child]);
+    await scenario.partner('toegang-almere').send(request);
+    const card = chainEvent('veilig-thuis-flevoland', 'keten.veiligheidskaart-bijdrage', [child], { zorgen: ['Geweld tussen ouders in bijzijn van kind'] });
+    await scenario.partner('veilig-thuis-flevoland').send(chainEvent('veilig-thuis-flevoland', 'veiligthuis.melding-ontvangen', [child], { gemeente: 'GM0034', melder: 'LOKALE_TOEGANG' }));
+    await scenario.partner('veilig-thuis-flevoland').send(card);
+    const [{ family_id: familyId }] = await pollUntil('the card applied', async () => {
+      const rows = await scenario.db.query('SELECT family_id FROM inbox WHERE event_id = $1', [card.id]);
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect((await get(`/families/${familyId}`)).status).toBe(404);
+
+    const attack = chainEvent(DOOR, 'keten.afspraak-vastgelegd', [child], { soort: 'OVERIG', omschrijving: 'Intake gepland' });
+    const probe = chainEvent(DOOR, 'keten.afspraak-vastgelegd', [makeBsn()], { soort: 'OVERIG', omschrijving: 'Intake gepland' });
+    expect((await post(attack)).status).toBe(202);
+    expect((await post(probe)).status).toBe(202);
+    const events = await pollUntil('both answers on the feed', async () => {
+      const body = (await (await get('/feed?wait=5')).json()) as { events: Array<Record<string, any>> };
+      const answers = [attack.id, probe.id].map((id) => body.events.find((e) => e.causationid === id));
+      return answers.every(Boolean) ? { all: body.events, answers: answers as Array<Record<string, any>> } : undefined;
+    });
+    const [a, b] = events.answers;
+    expect(a.type).toBe('nl.ketenhub.hub.bericht-afgewezen.v1');
+    expect(a.data.reden).toBe('NIET_BETROKKEN');
+    const normalised = (e: Record<string, any>, eventId: unknown) => JSON.stringify({ ...e, id: '<id>', time: '<time>', causationid: '<event>', data: { ...e.data, bericht: { ...e.data.bericht, offset: '<offset>', id: '<event>' } } })
+      .replaceAll(String(eventId), '<event>');
+    expect(normalised(a, attack.id)).toBe(normalised(b, probe.id));
+    expect(JSON.stringify(events.all)).not.toContain(familyId);
+    expect(events.all.filter((e) => e.type === 'nl.ketenhub.hub.dossier-overgedragen.v1')).toEqual([]);
+    expect((await get(`/families/${familyId}`)).status).toBe(404);
   });
 });
