@@ -195,7 +195,7 @@ describe('npm run config -- replay, on what a Flevoland hub took in', () => {
 
     it('POST validate: 200 with the counts, or 422 listing every problem', async () => {
       const ok = await post('validate', { regionYaml: flevolandText });
-      expect(ok).toEqual({ status: 200, body: expect.objectContaining({ valid: true, region: 'flevoland', counts: expect.objectContaining({ municipalities: 6, routes: 13 }) }) });
+      expect(ok).toEqual({ status: 200, body: expect.objectContaining({ valid: true, region: 'flevoland', counts: expect.objectContaining({ municipalities: 6, routes: 14 }) }) });
       const bad = await post('validate', { regionYaml: flevolandText.replace('legalBasis: BW_1_240', 'legalBasis: BW_1_241').replace('legalBasis: VERWIJSINDEX', 'legalBasis: VERWIJS') });
       expect(bad.status).toBe(422);
       expect(bad.body).toMatchObject({ title: 'INVALID_REGION', status: 422 });

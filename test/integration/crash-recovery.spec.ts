@@ -79,8 +79,10 @@ describe('crash between database commit and offset commit', () => {
     expect(await count('SELECT count(*) AS n FROM person')).toBe(7);
     expect(await count("SELECT count(*) AS n FROM audit_log WHERE causation_id = $1 AND action = 'DISCLOSE'", [victim.id])).toBe(1);
     expect(await count(`SELECT count(*) AS n FROM outbox WHERE seq > ${PUBLISHED_UP_TO}`)).toBe(0);
-    // The activation of the region configuration, then the two disclosures.
-    await expect(verifyAuditChain(db.manager, { key: Buffer.from(keys.audit, 'base64') })).resolves.toEqual({ ok: true, records: 3 });
+    // The activation of the region configuration, the two disclosures, and local access becoming
+    // involved with each of the two families once (by its municipality, through the consent).
+    await expect(verifyAuditChain(db.manager, { key: Buffer.from(keys.audit, 'base64') })).resolves.toEqual({ ok: true, records: 5 });
+    expect(await count("SELECT count(*) AS n FROM audit_log WHERE action = 'INVOLVE'")).toBe(2);
 
     // At least once on the wire, and every copy carries the same message id for the receiver to drop.
     const copies = vt.outbound.events().filter((e) => e.causationid === victim.id);

@@ -6,7 +6,7 @@
  */
 import type { DataSource } from 'typeorm';
 import { verifyAuditChain } from '@ketenhub/persistence';
-import { hulpvraag, makeBsn, toestemming, triage } from '../support/factories';
+import { chainEvent, hulpvraag, makeBsn, toestemming, triage } from '../support/factories';
 import type { KafkaPartner, TopicReader } from '../support/partner';
 import { pollUntil } from '../support/poll';
 import { openScenario, type Scenario } from '../support/scenario';
@@ -39,6 +39,8 @@ describe('first scenario: request for help, then Veilig Thuis triage (demo regio
     const consent = toestemming('toegang-almere', [child, sibling]);
     const registration = hulpvraag('toegang-almere', [child, sibling]);
     const broken = Buffer.from('{"specversion":"1.0","id":"kapot-1","source":"urn:ketenhub:partner:toegang-almere",');
+    // Veilig Thuis is involved with the family through its report (docs/REGIE.md, "Who is involved").
+    const melding = chainEvent('veilig-thuis-flevoland', 'veiligthuis.melding-ontvangen', [child], { gemeente: 'GM0034', melder: 'LOKALE_TOEGANG' });
     const report = triage('veilig-thuis-flevoland', [child], 'ONDERZOEK');
 
     await toegang.send(consent);
@@ -48,6 +50,7 @@ describe('first scenario: request for help, then Veilig Thuis triage (demo regio
     // Veilig Thuis receives the registration, pseudonymised: persons by persoonId, never by BSN.
     const atVt = await vt.outbound.waitFor('the request for help at Veilig Thuis', (m) => m.event?.causationid === registration.id);
     // Then Veilig Thuis reports (topics of different partners have no order between them).
+    await vt.send(melding);
     await vt.send(report);
     expect(atVt.event).toMatchObject({ type: 'nl.ketenhub.toegang.hulpvraag-geregistreerd.v1', source: 'urn:ketenhub:hub', time: registration.time });
     expect(atVt.value!.toString()).not.toContain(child);
@@ -81,8 +84,13 @@ describe('first scenario: request for help, then Veilig Thuis triage (demo regio
       expect.objectContaining({ actor_partner_id: 'veilig-thuis-flevoland', recipient_partner_id: 'toegang-almere', legal_basis: 'WMO_2015_ART_5_2_6', rule_id: 'triage-naar-betrokkenen', message_id: atToegang.event!.id }),
     ]);
     expect(audit[0].config_version).toMatch(/^[0-9a-f]{12}$/);
-    // The two disclosures, after the activation of the region configuration this hub started with.
-    await expect(verifyAuditChain(db.manager, { key: Buffer.from(scenario.keys.audit, 'base64') })).resolves.toEqual({ ok: true, records: 3 });
+    // The two disclosures and the two involvements (local access by its municipality, Veilig Thuis
+    // by its report), after the activation of the region configuration this hub started with.
+    await expect(verifyAuditChain(db.manager, { key: Buffer.from(scenario.keys.audit, 'base64') })).resolves.toEqual({ ok: true, records: 5 });
+    expect(await db.query("SELECT recipient_partner_id, rule_id, causation_id FROM audit_log WHERE action = 'INVOLVE' ORDER BY recipient_partner_id")).toEqual([
+      { recipient_partner_id: 'toegang-almere', rule_id: 'LOKALE_TOEGANG', causation_id: consent.id },
+      { recipient_partner_id: 'veilig-thuis-flevoland', rule_id: 'MELDING', causation_id: melding.id },
+    ]);
     expect(await db.query("SELECT action, actor_role FROM audit_log WHERE action = 'CONFIG_CHANGE'")).toEqual([{ action: 'CONFIG_CHANGE', actor_role: 'INFORMATIEMANAGER' }]);
 
     // The hub stores no BSN in the clear: persons only as keyed hash and ciphertext.
@@ -97,6 +105,7 @@ describe('first scenario: request for help, then Veilig Thuis triage (demo regio
     await toegang.send(toestemming('toegang-almere', [child]));
     await toegang.send(registration);
     await vt.outbound.waitFor('the registration at Veilig Thuis', (m) => m.event?.causationid === registration.id);
+    await vt.send(chainEvent('veilig-thuis-flevoland', 'veiligthuis.melding-ontvangen', [child], { gemeente: 'GM0034', melder: 'LOKALE_TOEGANG' }));
     const reports = Array.from({ length: 15 }, (_, i) => triage('veilig-thuis-flevoland', [child], 'WACHTLIJST', `update ${i}`));
     for (const report of reports) await vt.send(report);
     const ids = reports.map((r) => r.id);

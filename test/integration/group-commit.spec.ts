@@ -77,7 +77,9 @@ describe('group commit', () => {
     // Written while the hub is down, so that its first fetch finds three partitions (one per
     // partner topic: a simulated partner keys every message by its own id) full at once.
     await scenario.hub.stop();
-    const sent = new Map(TOEGANG.map((id) => [id, Array.from({ length: 6 }, () => hulpvraag(id, [makeBsn()]))]));
+    // Each local access in its own municipality: that is its relation with the families (docs/REGIE.md, "Who is involved").
+    const gemeente: Record<string, string> = { 'toegang-almere': 'GM0034', 'toegang-dronten': 'GM0303', 'toegang-lelystad': 'GM0995' };
+    const sent = new Map(TOEGANG.map((id) => [id, Array.from({ length: 6 }, () => hulpvraag(id, [makeBsn()], { gemeente: gemeente[id] }))]));
     for (const [id, events] of sent) await scenario.partner(id).sendAll(events);
     scenario.hub = await startHubProcess({ databaseUrl: scenario.databaseUrl, topicPrefix: scenario.prefix, env, keys });
 
@@ -99,7 +101,7 @@ describe('group commit', () => {
   });
 
   it('rejects messages that fail the checks needing no database within the group: good and bad share the transaction', async () => {
-    const good = Array.from({ length: 10 }, () => hulpvraag('toegang-lelystad', [makeBsn()]));
+    const good = Array.from({ length: 10 }, () => hulpvraag('toegang-lelystad', [makeBsn()], { gemeente: 'GM0995' }));
     const bad = Array.from({ length: 5 }, (_, i) => Buffer.from(`{"specversion": "1.0", "broken": ${i}`));
     const interleaved = good.flatMap((e, i) => (i % 2 === 1 ? [e, bad[(i - 1) / 2]] : [e]));
     await scenario.partner('toegang-lelystad').sendAll(interleaved);

@@ -149,7 +149,10 @@ describe('the disclosure trail for privacy officers, and reading as a partner', 
     expect(report.verstrekkingen.map((l: any) => l.kenmerk).sort()).toEqual(received(familyA).map((e) => e.id).sort());
     // Every read (and every look at the trail) about the family, and every refusal, exactly once.
     const ids = (rows: Array<Record<string, any>>) => rows.map((r) => r.audit_id).sort();
-    expect(report.inzages.map((l: any) => l.auditId).sort()).toEqual(ids(trail.filter((r: any) => r.action !== 'DISCLOSE' && r.outcome === 'SUCCESS')));
+    expect(report.inzages.map((l: any) => l.auditId).sort()).toEqual(ids(trail.filter((r: any) => !['DISCLOSE', 'INVOLVE'].includes(r.action) && r.outcome === 'SUCCESS')));
+    // Every partner that became involved, by its relation (docs/REGIE.md, "Who is involved").
+    expect(report.betrokkenen.map((l: any) => l.auditId).sort()).toEqual(ids(trail.filter((r: any) => r.action === 'INVOLVE' && r.outcome === 'SUCCESS')));
+    expect(report.betrokkenen.map((l: any) => l.zin).join('\n')).toMatch(/Veilig Thuis Flevoland werd betrokken bij uw gezin \(relatie MELDING\)/);
     expect(report.nietVerstrekt.map((l: any) => l.auditId).sort()).toEqual(ids(trail.filter((r: any) => r.outcome !== 'SUCCESS')));
     expect(report.overig).toEqual([]);
     const other = new Set(received(familyB).map((e) => e.id));

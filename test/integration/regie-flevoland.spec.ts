@@ -122,7 +122,8 @@ describe('regie end to end in Flevoland (table standaard)', () => {
     const child = makeBsn();
     const request = hulpvraag('toegang-dronten', [child], { gemeente: 'GM0303', perspectief: 'LANGDURIG_VERBLIJF' });
     await p('toegang-dronten').send(request);
-    await p('verblijf-flevoland').send(chainEvent('verblijf-flevoland', 'toegang.verblijf-gestart', [child], { soort: 'REGULIER', aanbieder: 'verblijf-flevoland', gemeente: 'GM0303' }));
+    // Dronten's local access places the child (naming the provider makes it involved: PLAATSING).
+    await p('toegang-dronten').send(chainEvent('toegang-dronten', 'toegang.verblijf-gestart', [child], { soort: 'REGULIER', aanbieder: 'verblijf-flevoland', gemeente: 'GM0303' }));
     const familyId = await familyIdOf(request.id as string, 'toegang-dronten');
     const assigned = await hubEventAt('verblijf-flevoland', 'regisseur-toegewezen', () => familyId);
     expect(assigned.event!.data).toMatchObject({ regisseur: { rol: 'AANBIEDER', organisatie: 'verblijf-flevoland' }, reden: { rij: 'HULPVRAAG-LANGDURIG' } });
@@ -165,9 +166,10 @@ describe('regie end to end in Flevoland (table standaard)', () => {
   });
 
   it('rule: a residential placement in the voluntary framework without regisseur is a regie gap, raised to local access at once', async () => {
-    const placement = chainEvent('verblijf-flevoland', 'toegang.verblijf-gestart', [makeBsn()], { soort: 'REGULIER', aanbieder: 'verblijf-flevoland', gemeente: 'GM0034' });
-    await p('verblijf-flevoland').send(placement);
-    const familyId = await familyIdOf(placement.id as string, 'verblijf-flevoland');
+    // Local access places a child it has no request for help about: no row of the table gives a regisseur.
+    const placement = chainEvent('toegang-almere', 'toegang.verblijf-gestart', [makeBsn()], { soort: 'REGULIER', aanbieder: 'verblijf-flevoland', gemeente: 'GM0034' });
+    await p('toegang-almere').send(placement);
+    const familyId = await familyIdOf(placement.id as string, 'toegang-almere');
     const gap = await hubEventAt('toegang-almere', 'regie-gat-gesignaleerd', () => familyId);
     expect(gap.event!.data).toMatchObject({ gemeente: 'GM0034' });
     expect(gap.event!.causationid).toBe(placement.id);
@@ -178,6 +180,10 @@ describe('regie end to end in Flevoland (table standaard)', () => {
     const request = hulpvraag('toegang-almere', [child]);
     await p('toegang-almere').send(request);
     const familyId = await familyIdOf(request.id as string, 'toegang-almere');
+    // The provider is involved through the placement local access starts (it may not send about a family it has no relation with).
+    const placement = chainEvent('toegang-almere', 'toegang.verblijf-gestart', [child], { soort: 'REGULIER', aanbieder: 'verblijf-flevoland', gemeente: 'GM0034' });
+    await p('toegang-almere').send(placement);
+    await familyIdOf(placement.id as string, 'toegang-almere');
     const evaluation = chainEvent('verblijf-flevoland', 'keten.evaluatie-gehouden', [child], { regisseurAanwezig: false });
     await p('verblijf-flevoland').send(evaluation);
     const signal = await hubEventAt('toegang-almere', 'perspectief-signaal', () => familyId);

@@ -28,8 +28,9 @@ describe('crisis placement deadlines across a hub restart', () => {
     // with the perspective falls due in 10 seconds and the start agreements are long overdue.
     const placedAt = new Date(Date.now() - 14 * DAY + 10_000).toISOString();
     await toegang.send(hulpvraag('toegang-almere', [child]));
-    const placement = chainEvent('verblijf-flevoland', 'toegang.verblijf-gestart', [child], { soort: 'CRISIS', aanbieder: 'verblijf-flevoland', gemeente: 'GM0034' }, placedAt);
-    await scenario.partner('verblijf-flevoland').send(placement);
+    // Local access places the child (the provider placing it itself would have no relation with the family).
+    const placement = chainEvent('toegang-almere', 'toegang.verblijf-gestart', [child], { soort: 'CRISIS', aanbieder: 'verblijf-flevoland', gemeente: 'GM0034' }, placedAt);
+    await toegang.send(placement);
 
     const expired = (kind: string) => toegang.outbound.events('nl.ketenhub.hub.termijn-verstreken.v1').filter((e) => e.data.termijn === kind);
     await pollUntil('the overdue start agreements', () => (expired('START_AFSPRAKEN').length > 0 ? true : undefined));

@@ -90,6 +90,8 @@ export function toestemming(partnerId: string, children: string[], overrides: Re
       toestemmingId: `T-${randomUUID().slice(0, 8)}`,
       gegevenDoor: [...children.map((bsn) => ({ persoon: { bsn }, relatie: 'JEUGDIGE' })), { persoon: { bsn: parent }, relatie: 'OUDER' }],
       doel: 'Veilig Thuis mag weten dat wij hulp vragen, zodat een melding in samenhang wordt bekeken.',
+      // The local access of this municipality records it: consent before the request for help starts the family.
+      gemeente: 'GM0034',
       vanaf: '2026-01-01',
       ...overrides,
     },

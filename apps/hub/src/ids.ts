@@ -26,3 +26,6 @@ export const hubMessageId = (source: string, eventId: string, type: string, reci
   stableId(`hub|${source}|${eventId}|${type}|${recipient}`);
 export const timerMessageId = (timerId: string, phase: 'warn' | 'fire', recipient: string): string =>
   stableId(`timer|${timerId}|${phase}|${recipient}`);
+/** The audit record of a partner becoming involved with a family through an event. */
+export const involvementAuditId = (familyId: string, partnerId: string, source: string, eventId: string): string =>
+  stableId(`involve|${familyId}|${partnerId}|${source}|${eventId}`);

@@ -7,7 +7,7 @@ import { createHash, createHmac } from 'node:crypto';
  */
 export interface AuditFields {
   auditId: string;
-  action: 'DISCLOSE' | 'READ' | 'CONFIG_CHANGE' | 'AUDIT_READ' | 'RETENTION';
+  action: 'DISCLOSE' | 'READ' | 'CONFIG_CHANGE' | 'AUDIT_READ' | 'RETENTION' | 'INVOLVE';
   occurredAt: string;
   outcome: 'SUCCESS' | 'REFUSED' | 'FAILURE';
   systemId: string;

@@ -3,3 +3,4 @@ export * from './ids';
 export * from './roles';
 export * from './regie';
 export * from './consent';
+export * from './involvement';

@@ -57,10 +57,13 @@ export class FamilyStore {
     await insertRows(db, 'person', 'id uuid, family_id uuid, bsn_hash bytea, bsn_encrypted bytea', persons.map((p) => [p.id, p.familyId, p.bsnHash, p.bsnEncrypted]));
   }
 
-  /** Records partners as involved; for one involved before, the earlier `since` stays, and so does its first event. */
-  async involveAll(db: EntityManager, rows: Array<{ familyId: string; partnerId: string; since: string; eventId: string }>): Promise<void> {
-    await insertRows(db, 'involvement', 'family_id uuid, partner_id text, since timestamptz, first_event_id text',
-      rows.map((r) => [r.familyId, r.partnerId, r.since, r.eventId]),
+  /**
+   * Records partners as involved, each new one with its relation and basis (docs/REGIE.md); for one
+   * involved before, the earlier `since` stays, and so do its first event, relation and basis.
+   */
+  async involveAll(db: EntityManager, rows: Array<{ familyId: string; partnerId: string; since: string; eventId: string; relation?: string; basis?: string }>): Promise<void> {
+    await insertRows(db, 'involvement', 'family_id uuid, partner_id text, since timestamptz, first_event_id text, relation text, basis text',
+      rows.map((r) => [r.familyId, r.partnerId, r.since, r.eventId, r.relation ?? null, r.basis ?? null]),
       'ON CONFLICT (family_id, partner_id) DO UPDATE SET since = LEAST(involvement.since, EXCLUDED.since)');
   }
 

@@ -5,3 +5,4 @@ export * from './regie-of-record';
 export * from './explain';
 export * from './replay';
 export * from './asyncapi';
+export * from './involvement';

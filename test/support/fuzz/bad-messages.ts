@@ -312,7 +312,7 @@ function late(i: Ingredients, ctx: FuzzContext, seq: number, goods: readonly Goo
   if (variant === 2) {
     const child = makeBsn();
     const [field, overrides] = i.pick2 % 2 === 0 ? ['/data/aan', { aan: 'bestaat-niet' }] : ['/data/tot', { vanaf: '2026-03-02', tot: '2026-03-01' }];
-    const event = { ...toestemming(ctx.partnerId, [child], overrides as Record<string, unknown>), id };
+    const event = { ...toestemming(ctx.partnerId, [child], { gemeente: ctx.gemeente, ...overrides as Record<string, unknown> }), id };
     return message('late:bad-consent', json(event), { reason: 'ONGELDIGE_TOESTEMMING', pointer: field as string });
   }
   const persoonId = `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`;
@@ -357,5 +357,5 @@ function httpOnly(i: Ingredients, ctx: FuzzContext, seq: number): BadMessage {
 /** A fresh family's consent and request for help, from the partner, in its municipality. */
 export function goodPair(partnerId: string, gemeente: string, overrides: Record<string, unknown> = {}): GoodPair {
   const child = makeBsn();
-  return { consent: toestemming(partnerId, [child]), request: hulpvraag(partnerId, [child], { gemeente, ...overrides }), child };
+  return { consent: toestemming(partnerId, [child], { gemeente }), request: hulpvraag(partnerId, [child], { gemeente, ...overrides }), child };
 }

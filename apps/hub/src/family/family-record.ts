@@ -14,8 +14,8 @@ export interface FamilyChange {
   familyId: string;
   event: { id: string; type: string; time: string; data: Record<string, unknown> };
   sender: Partner;
-  /** Partners involved before this event. */
-  involvedBefore: string[];
+  /** Partners the involvement rule involves through this event for the first time (the sender, or partners it names). */
+  joining: string[];
 }
 
 export interface FamilyOutcome {
@@ -113,8 +113,9 @@ export class FamilyRecord {
       });
     }
 
-    const participants = [change.sender.id, ...state.named].filter((id) => region.partner(id) !== undefined);
-    const newcomers = [...new Set(participants)].filter((id) => !change.involvedBefore.includes(id));
+    // The handover package goes to a newcomer once, when it joins, and only by a relation with
+    // authority (docs/REGIE.md, "Who is involved"): naming a person never makes a partner one.
+    const newcomers = [...new Set(change.joining)].filter((id) => region.partner(id) !== undefined);
     if (state.history.length > 1 && newcomers.length > 0) {
       hubEvents.push({ type: hubType('dossier-overgedragen'), data: { overdracht: handoverPackage(state, regisseur, veiligheid) }, relations: { NIEUW_BETROKKEN: newcomers } });
     }

@@ -31,8 +31,9 @@ export class RouteViewFilter {
     if (!(await this.families.involved(db, view.familyId)).includes(partnerId)) return undefined;
     const reach = (eventType: string): Recipient | undefined => resolveRecipients(this.region, {
       eventType, senderId: '', municipality: view.gemeente ?? undefined, involved: [partnerId],
+      // Not NIEUW_BETROKKEN: the handover package went to a newcomer once, when it joined; a read
+      // gives what its ordinary routes give (it was "a newcomer for good" before issue 21).
       relations: {
-        NIEUW_BETROKKEN: [partnerId],
         ...(view.regisseur?.organisatie === partnerId ? { REGISSEUR: [partnerId] } : {}),
         ...(view.veiligheid?.organisatie === partnerId ? { VEILIGHEID: [partnerId] } : {}),
       },

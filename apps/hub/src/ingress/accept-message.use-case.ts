@@ -3,9 +3,9 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { decodeCloudEvent, type Contracts, type KetenhubCloudEvent } from '@ketenhub/contracts';
 import { HUB_SOURCE, partnerSource, type Topics } from '@ketenhub/messaging';
 import type { AuditStore, FamilyStore, InboxStore, OutboxStore, RegieStore } from '@ketenhub/persistence';
-import { kaderOf, maskBsnsInText, type FamilyState } from '@ketenhub/domain';
+import { kaderOf, maskBsnsInText, type FamilyState, type NewInvolvement } from '@ketenhub/domain';
 import { collectPersonRefs, maskStringsAt, replaceBsns, type BsnVault } from '@ketenhub/privacy';
-import { resolveRecipients, type Region } from '@ketenhub/routing';
+import { involvementIn, resolveRecipients, type Region } from '@ketenhub/routing';
 import { FamilyRecord } from '../family/family-record';
 import { forwardId, hubMessageId } from '../ids';
 import type { ConsentGate } from './consent-gate';
@@ -200,7 +200,7 @@ export class AcceptMessageUseCase {
       });
     }
 
-    const { familyId, personIdOf } = this.resolveFamily(event, group);
+    const { familyId, personIdOf, involvements } = await this.resolveFamily(db, event, owner, group);
     const family = await group.family(db, familyId);
     const municipality = readMunicipality(event.data) ?? family.municipality ?? undefined;
     if (municipality) group.learnMunicipality(familyId, municipality);
@@ -212,7 +212,12 @@ export class AcceptMessageUseCase {
       topic: message.topic, partition: message.partition, offset: message.offset, payloadSha256, data,
     }, owner.id);
     const involvedBefore = group.involved(familyId);
-    group.involve(familyId, owner.id, event.time, event.id);
+    // An involved sender's earlier event moves its `since`; new partners come only from the involvement rule.
+    if (involvedBefore.includes(owner.id)) group.involve(familyId, owner.id, event.time, event.id);
+    for (const i of involvements) {
+      group.involve(familyId, i.partnerId, event.time, event.id, i);
+      batch.involve({ familyId, ...i, source: event.source, eventId: event.id, actor: { partnerId: owner.id, role: owner.role }, accessPoint: `kafka:${message.topic}` });
+    }
     if (this.deps.consent.records(event.type)) {
       // Consent rows refer to the family's persons: those the group added must be written first.
       await group.flush(db);
@@ -221,7 +226,7 @@ export class AcceptMessageUseCase {
     }
 
     const outcome = this.deps.familyRecord.update(group, {
-      familyId, sender: owner, involvedBefore, event: { id: event.id, type: event.type, time: event.time, data: data as Record<string, unknown> },
+      familyId, sender: owner, joining: involvements.map((i) => i.partnerId), event: { id: event.id, type: event.type, time: event.time, data: data as Record<string, unknown> },
     });
     const sizeBefore = batch.size;
     const forward = {
@@ -245,9 +250,6 @@ export class AcceptMessageUseCase {
       await send(forward);
     }
 
-    for (const partnerId of outcome.newcomers) {
-      if (partnerId !== owner.id) group.involve(familyId, partnerId, event.time, event.id);
-    }
     const involvedNow = group.involved(familyId);
     for (const hubEvent of outcome.hubEvents) {
       await send({
@@ -262,9 +264,15 @@ export class AcceptMessageUseCase {
     return { kind: 'accepted', eventId: event.id, type: event.type, familyId, deliveries: batch.size - sizeBefore };
   }
 
-  /** Finds the family of the persons the event names; a BSN seen for the first time joins that family, or a new one. */
-  private resolveFamily(event: KetenhubCloudEvent, group: GroupContext): { familyId: string; personIdOf: (bsn: string) => string } {
-    const { vault } = this.deps;
+  /**
+   * Finds the family of the persons the event names and decides who the event involves (the
+   * involvement rule, libs/domain involvement). A sender without a relation with authority is
+   * refused NIET_BETROKKEN with the same answer whether the persons are known or not; only an
+   * event the rule accepts may start a family, or add a BSN seen for the first time to one.
+   */
+  private async resolveFamily(db: EntityManager, event: KetenhubCloudEvent, owner: InboundMessage['owner'], group: GroupContext):
+    Promise<{ familyId: string; personIdOf: (bsn: string) => string; involvements: NewInvolvement[] }> {
+    const { vault, region } = this.deps;
     const refs = collectPersonRefs(event.data);
     const bsns = [...new Set(refs.flatMap((r) => ('bsn' in r ? [r.bsn] : [])))];
     const ids = [...new Set(refs.flatMap((r) => ('persoonId' in r ? [r.persoonId] : [])))];
@@ -272,20 +280,41 @@ export class AcceptMessageUseCase {
     const byHash = [...hashes.values()].flatMap((hash) => group.personByHash(hash) ?? []);
     const byId = ids.flatMap((id) => group.personById(id) ?? []);
     const unknownIds = ids.filter((id) => !byId.some((p) => p.id === id));
+    const familyIds = [...new Set([...byHash, ...byId].map((p) => p.familyId))].sort();
+    for (const id of familyIds) await group.family(db, id);
+
+    // A persoonId is the hub's pseudonym, given out only with an event about the person: an unknown
+    // one is refused first, whoever sends it (a known one reveals nothing its sender was not told).
     if (unknownIds.length > 0) {
       throw new Refused({
         reason: 'ONBEKENDE_PERSOON', eventId: event.id, eventType: event.type,
         errors: unknownIds.map((id) => ({ pointer: pointerOfPersonId(event.data, id), keyword: 'ketenhub-known-person', message: 'no person with this persoonId is known to the hub' })),
       });
     }
-    const familyIds = [...new Set([...byHash, ...byId].map((p) => p.familyId))];
+    const notInvolved = (reason: 'NIET_BETROKKEN' | 'NIET_REGISSEUR') => new Refused({
+      reason, eventId: event.id, eventType: event.type,
+      errors: [reason === 'NIET_BETROKKEN'
+        ? { pointer: '/data', keyword: 'ketenhub-betrokkenheid', message: NOT_INVOLVED_MESSAGE }
+        : { pointer: '/type', keyword: 'ketenhub-regisseur', message: 'only the regisseur of record of the family may let a partner in' }],
+      attempt: { familyIds, sender: { partnerId: owner.id, role: owner.role }, time: event.time },
+    });
     if (familyIds.length > 1) {
+      if (familyIds.some((id) => !group.involved(id).includes(owner.id))) throw notInvolved('NIET_BETROKKEN');
       throw new Refused({
         reason: 'PERSONEN_IN_MEERDERE_GEZINNEN', eventId: event.id, eventType: event.type,
         errors: [{ pointer: '/data', keyword: 'ketenhub-one-family', message: `the persons named belong to ${familyIds.length} different families; send one event per family` }],
       });
     }
-    let familyId = familyIds[0];
+    let familyId: string | undefined = familyIds[0];
+    const decision = involvementIn(region, {
+      event: { id: event.id, type: event.type, data: event.data as Record<string, unknown> },
+      sender: owner,
+      family: familyId === undefined ? null : {
+        municipality: (await group.family(db, familyId)).municipality, involved: group.involved(familyId),
+        regisseur: group.regieOf(familyId)?.regisseurPartner ?? null, state: group.stateOf(familyId),
+      },
+    });
+    if (decision.kind === 'REFUSED') throw notInvolved(decision.reason);
     if (familyId === undefined) {
       familyId = randomUUID();
       group.createFamily(familyId, readMunicipality(event.data) ?? null);
@@ -303,6 +332,7 @@ export class AcceptMessageUseCase {
     }
     return {
       familyId,
+      involvements: decision.involvements,
       personIdOf: (bsn) => {
         const id = personIds.get(bsn);
         if (!id) throw new Error('person reference without an id');
@@ -328,9 +358,52 @@ export class AcceptMessageUseCase {
     })));
     const now = new Date();
     await this.deps.outbox.add(db, refused.flatMap(({ message, rejection }, k) => (fresh[k] ? rejectionMessages(this.deps.topics, this.deps.vault, message.owner.id, message, rejection, now) : [])));
+    const attempts = refused.filter((r, k) => fresh[k] && r.rejection.attempt);
+    if (attempts.length > 0) await this.recordAttempts(db, attempts, now);
     return fresh;
   }
+
+  /**
+   * An event refused because its sender is not involved: audited (who tried, which type, which
+   * family: the privacy officer's trail, not the sender's), and the family's regisseur of record
+   * is asked whether to let the sender in (hub.betrokkenheid-gevraagd, without the event's content).
+   */
+  private async recordAttempts(db: EntityManager, attempts: Array<{ message: InboundMessage; rejection: Rejection }>, now: Date): Promise<void> {
+    const batch = this.disclosureBatch();
+    const familyIds = [...new Set(attempts.flatMap((a) => a.rejection.attempt!.familyIds))];
+    const regie = await this.deps.regie.currentOf(db, familyIds);
+    for (const { message, rejection } of attempts) {
+      const attempt = rejection.attempt!;
+      const eventType = rejection.eventType ?? 'onbekend';
+      const accessPoint = `kafka:${message.topic}`;
+      if (attempt.familyIds.length === 0) batch.refuseInvolvement({ familyId: null, reason: rejection.reason, eventType, eventId: rejection.eventId, actor: attempt.sender, accessPoint });
+      for (const familyId of attempt.familyIds) {
+        batch.refuseInvolvement({ familyId, reason: rejection.reason, eventType, eventId: rejection.eventId, actor: attempt.sender, accessPoint });
+        const regisseur = regie.get(familyId)?.regisseurPartner;
+        if (rejection.reason !== 'NIET_BETROKKEN' || !regisseur || attempt.familyIds.length > 1 || rejection.eventId === undefined) continue;
+        const sender = this.deps.region.partner(attempt.sender.partnerId);
+        const source = partnerSource(attempt.sender.partnerId);
+        batch.add({
+          type: REQUEST_TYPE, time: now.toISOString(), familyId, causationId: rejection.eventId, actor: null,
+          data: {
+            partner: { partnerId: attempt.sender.partnerId, naam: sender?.name ?? attempt.sender.partnerId, rol: attempt.sender.role },
+            verzoek: { id: rejection.eventId, type: eventType, tijd: now.toISOString() },
+          },
+          recipients: resolveRecipients(this.deps.region, {
+            eventType: REQUEST_TYPE, senderId: HUB_SOURCE, involved: [], relations: { REGISSEUR: [regisseur] },
+          }),
+          messageId: (recipient) => hubMessageId(source, rejection.eventId!, REQUEST_TYPE, recipient),
+        });
+      }
+    }
+    await batch.flush(db);
+  }
 }
+
+const REQUEST_TYPE = 'nl.ketenhub.hub.betrokkenheid-gevraagd.v1';
+
+/** The one text a sender without a relation gets, whether or not the hub knows the persons it named. */
+const NOT_INVOLVED_MESSAGE = 'the sender has no relation with authority (local access of the municipality, a report, a request, a verdict, a beschikking, a placement, or admission by the regisseur) for the persons this event names; the event was not accepted';
 
 function rejected(rejection: Rejection, firstTime: boolean): Outcome {
   return { kind: 'rejected', reason: rejection.reason, firstTime, eventId: rejection.eventId };

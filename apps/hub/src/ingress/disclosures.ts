@@ -5,7 +5,7 @@ import type { Contracts } from '@ketenhub/contracts';
 import { CLOUDEVENTS_CONTENT_TYPE, HUB_SOURCE, type Topics } from '@ketenhub/messaging';
 import type { AuditStore, OutboxMessage, OutboxStore } from '@ketenhub/persistence';
 import type { Recipient, Region } from '@ketenhub/routing';
-import { auditIdFor } from '../ids';
+import { auditIdFor, involvementAuditId } from '../ids';
 
 export interface Disclosure {
   type: string;
@@ -95,6 +95,29 @@ export class DisclosureBatch {
         messageId: null, causationId: d.causationId,
       });
     }
+  }
+
+  /**
+   * Records that a partner became involved with the family (docs/REGIE.md, "Who is involved"):
+   * who (recipient), by which relation (rule) and basis, caused by which event and sender.
+   */
+  involve(i: { familyId: string; partnerId: string; relation: string; basis: string; source: string; eventId: string; actor: { partnerId: string; role: string }; accessPoint: string }): void {
+    this.records.push({
+      auditId: involvementAuditId(i.familyId, i.partnerId, i.source, i.eventId), action: 'INVOLVE', occurredAt: new Date().toISOString(), outcome: 'SUCCESS',
+      systemId: this.deps.systemId, actorPartnerId: i.actor.partnerId, actorRole: i.actor.role, recipientPartnerId: i.partnerId,
+      purpose: `betrokken door relatie ${i.relation}`, accessPoint: i.accessPoint, familyId: i.familyId, dataCategories: ['betrokkenheid'],
+      legalBasis: i.basis, ruleId: i.relation, configVersion: this.deps.region.version, messageId: null, causationId: i.eventId,
+    });
+  }
+
+  /** Records an event refused because its sender is not involved: who tried, which type, about which family (none when its persons are unknown). */
+  refuseInvolvement(r: { familyId: string | null; reason: string; eventType: string; eventId: string | undefined; actor: { partnerId: string; role: string }; accessPoint: string }): void {
+    this.records.push({
+      auditId: randomUUID(), action: 'INVOLVE', occurredAt: new Date().toISOString(), outcome: 'REFUSED', systemId: this.deps.systemId,
+      actorPartnerId: r.actor.partnerId, actorRole: r.actor.role, recipientPartnerId: r.actor.partnerId,
+      purpose: `bericht zonder betrokkenheid geweigerd (${r.reason})`, accessPoint: r.accessPoint, familyId: r.familyId, dataCategories: [r.eventType],
+      legalBasis: null, ruleId: r.reason, configVersion: this.deps.region.version, messageId: null, causationId: r.eventId ?? null,
+    });
   }
 
   get size(): number {

@@ -56,7 +56,7 @@ export class GroupContext implements FamilyRecordSession {
   private readonly learnedMunicipality = new Set<string>();
   private readonly newPersons: NewPerson[] = [];
   private readonly inboxRows: InboxEntry[] = [];
-  private readonly involvements = new Map<string, { familyId: string; partnerId: string; since: string; sinceMicros: number; eventId: string }>();
+  private readonly involvements = new Map<string, { familyId: string; partnerId: string; since: string; sinceMicros: number; eventId: string; relation?: string; basis?: string }>();
   private readonly regieSaves = new Map<string, { record: RegieRecord; since: string }>();
   private readonly regieChanges: Array<{ familyId: string; change: RegieChange }> = [];
   private readonly timers = new Map<string, DesiredTimer[]>();
@@ -160,11 +160,16 @@ export class GroupContext implements FamilyRecordSession {
     return this.view(familyId).involved.map((i) => i.partnerId);
   }
 
-  /** Records a partner as involved since `since`; one involved before keeps the earlier time. */
-  involve(familyId: string, partnerId: string, since: string, eventId: string): void {
+  /**
+   * Records a partner as involved since `since`, by `relation` (docs/REGIE.md) when it is new; one
+   * involved before keeps the earlier time and its relation. Without a relation, only a partner
+   * already involved is touched (its `since` moves to an earlier event's time).
+   */
+  involve(familyId: string, partnerId: string, since: string, eventId: string, relation?: { relation: string; basis: string }): void {
     const view = this.view(familyId);
     const sinceMicros = epochMicros(since);
     const known = view.involved.find((i) => i.partnerId === partnerId);
+    if (!known && !relation) throw new Error('a partner becomes involved only by a relation');
     if (known && known.sinceMicros <= sinceMicros) return;
     if (known) known.sinceMicros = sinceMicros;
     else view.involved.push({ partnerId, sinceMicros });
@@ -172,7 +177,7 @@ export class GroupContext implements FamilyRecordSession {
     const key = `${familyId} ${partnerId}`;
     const pending = this.involvements.get(key);
     if (pending) Object.assign(pending, { since, sinceMicros });
-    else this.involvements.set(key, { familyId, partnerId, since, sinceMicros, eventId });
+    else this.involvements.set(key, { familyId, partnerId, since, sinceMicros, eventId, ...(known ? {} : relation) });
   }
 
   stateOf(familyId: string): FamilyState {

@@ -11,6 +11,11 @@ export interface Rejection {
   errors: SchemaError[];
   eventId?: string;
   eventType?: string;
+  /**
+   * For a refusal because the sender is not involved: what the hub audits and tells the family's
+   * regisseur. Never part of what the sender receives.
+   */
+  attempt?: { familyIds: string[]; sender: { partnerId: string; role: string }; time: string };
 }
 
 /** The dead letter's `ketenhub-payload` header: its value is the original bytes sealed by BsnVault.sealBytes. */

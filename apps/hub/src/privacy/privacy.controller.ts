@@ -5,7 +5,7 @@ import type { AuditFields } from '@ketenhub/audit';
 import { Allow, AuthGuard, problem, type AuthenticatedRequest } from '../auth/auth.guard';
 import { PrivacyError, PrivacyService } from './privacy.service';
 
-const ACTIONS: AuditFields['action'][] = ['DISCLOSE', 'READ', 'CONFIG_CHANGE', 'AUDIT_READ', 'RETENTION'];
+const ACTIONS: AuditFields['action'][] = ['DISCLOSE', 'READ', 'CONFIG_CHANGE', 'AUDIT_READ', 'RETENTION', 'INVOLVE'];
 
 function isoOrUndefined(name: string, value: string | undefined): string | undefined {
   if (value === undefined || value === '') return undefined;

@@ -37,6 +37,8 @@ export interface FamilyReport {
   verstrekkingen: ReportLine[];
   inzages: ReportLine[];
   nietVerstrekt: ReportLine[];
+  /** Who became involved with the family, by which relation and through which event (docs/REGIE.md, "Who is involved"). */
+  betrokkenen: ReportLine[];
   overig: ReportLine[];
 }
 
@@ -113,12 +115,13 @@ export class PrivacyService {
       if (entries.length === 0) return new PrivacyError(404, `the trail holds nothing about family ${familyId}`);
       const report: FamilyReport = {
         gezin: familyId, opgesteldOp, opgesteldDoor: 'person' in requester && requester.person ? requester.person : requester.kind,
-        verstrekkingen: [], inzages: [], nietVerstrekt: [], overig: [],
+        verstrekkingen: [], inzages: [], nietVerstrekt: [], betrokkenen: [], overig: [],
       };
       for (const e of entries) {
         const line = { tijd: e.occurredAt, auditId: e.auditId, kenmerk: e.messageId, zin: this.sentence(e) };
         if (e.action === 'DISCLOSE' && e.outcome === 'SUCCESS') report.verstrekkingen.push(line);
         else if (e.outcome !== 'SUCCESS') report.nietVerstrekt.push(line);
+        else if (e.action === 'INVOLVE') report.betrokkenen.push(line);
         else if (e.action === 'READ' || e.action === 'AUDIT_READ') report.inzages.push(line);
         else report.overig.push(line);
       }
@@ -138,6 +141,7 @@ export class PrivacyService {
       ...section('Wie kreeg gegevens over uw gezin?', report.verstrekkingen, 'Niemand.'),
       ...section('Wie bekeek gegevens over uw gezin?', report.inzages, 'Niemand.'),
       ...section('Wat is geweigerd of niet verstrekt?', report.nietVerstrekt, 'Niets.'),
+      ...section('Wie werd betrokken bij uw gezin, en waardoor?', report.betrokkenen, 'Niemand.'),
       ...(report.overig.length > 0 ? section('Overig', report.overig, '') : []),
       'Vragen? Neem contact op met de functionaris gegevensbescherming van uw gemeente.',
       '',
@@ -206,6 +210,10 @@ export class PrivacyService {
         return `${when}: ${who}${person} ${e.outcome === 'SUCCESS' ? 'bekeek' : 'probeerde te bekijken'} ${what} (via ${e.accessPoint}). ${why}`.trim();
       case 'AUDIT_READ':
         return `${when}: ${who}${person} ${e.outcome === 'SUCCESS' ? 'bekeek' : 'probeerde te bekijken'} het overzicht van wie gegevens over uw gezin kreeg of bekeek. ${why}`.trim();
+      case 'INVOLVE':
+        return e.outcome === 'SUCCESS'
+          ? `${when}: ${this.partnerName(e.recipientPartnerId)} werd betrokken bij uw gezin (relatie ${e.ruleId ?? 'onbekend'}), door een bericht van ${who}. ${why}${e.causationId ? ` Kenmerk oorzaak: ${e.causationId}.` : ''}`.trim()
+          : `${when}: ${who} stuurde een bericht over uw gezin zonder betrokken te zijn; het is geweigerd en ${who} kreeg niets over uw gezin. ${why}`.trim();
       case 'RETENTION':
         return `${when}: gegevens van uw gezin zijn verwijderd omdat de bewaartermijn verstreken is. ${why}`.trim();
       case 'CONFIG_CHANGE':
