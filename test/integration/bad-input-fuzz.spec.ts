@@ -50,7 +50,7 @@ const BUS_PARTNER = 'toegang-almere';
 const HTTPS_PARTNER = 'toegang-lelystad';
 const VT = 'veilig-thuis-flevoland';
 const REQUEST_TYPE = 'nl.ketenhub.toegang.hulpvraag-geregistreerd.v1';
-const NOTICE_TYPE = 'nl.ketenhub.hub.bericht-afgewezen.v1';
+const NOTICE_TYPE = 'nl.ketenhub.hub.bericht-afgewezen.v2';
 
 /** One message of a door's stream, in the order it is sent. */
 type Item =

@@ -1,13 +1,20 @@
-import type { BerichtAfgewezenV1, RejectionReason, SchemaError } from '@ketenhub/contracts';
+import { capErrors, type BerichtAfgewezenV2, type RejectionReason, type SchemaError } from '@ketenhub/contracts';
 import { maskBsns } from '@ketenhub/domain';
 import { CLOUDEVENTS_CONTENT_TYPE, HUB_SOURCE, type Topics } from '@ketenhub/messaging';
 import type { OutboxMessage } from '@ketenhub/persistence';
 import { deadLetterId, rejectionId } from '../ids';
 import type { InboundMessage } from './inbound-message';
 
+/** The type the hub tells a sender of a refused message by (v2: its error list is bounded). */
+export const BERICHT_AFGEWEZEN_TYPE = 'nl.ketenhub.hub.bericht-afgewezen.v2';
+
 export interface Rejection {
   reason: RejectionReason;
   errors: SchemaError[];
+  /** Errors found beyond `errors` (0 when all are listed). */
+  omitted?: number;
+  /** False when the message was checked up to its first error only. */
+  complete?: boolean;
   eventId?: string;
   eventType?: string;
 }
@@ -17,6 +24,10 @@ export interface Rejection {
  * dead-letter topic, and a BerichtAfgewezen event on the sender's outbound topic.
  */
 export function rejectionMessages(topics: Topics, partnerId: string, message: InboundMessage, rejection: Rejection, now: Date): OutboxMessage[] {
+  // Bounded here too, whoever built the rejection: the header and the notice stay a few kilobytes
+  // (20 errors of at most 300 characters a field) whatever the refused message held.
+  const capped = capErrors(rejection.errors);
+  const omitted = (rejection.omitted ?? 0) + capped.omitted;
   const deadLetter: OutboxMessage = {
     messageId: deadLetterId(message.topic, message.partition, message.offset),
     topic: topics.deadLetter(),
@@ -26,7 +37,8 @@ export function rejectionMessages(topics: Topics, partnerId: string, message: In
       'ketenhub-message-id': deadLetterId(message.topic, message.partition, message.offset),
       'ketenhub-reason': rejection.reason,
       // Headers are read by tools that log them: a property name that happens to be a BSN is masked.
-      'ketenhub-errors': maskBsns(JSON.stringify(rejection.errors)),
+      'ketenhub-errors': maskBsns(JSON.stringify(capped.errors)),
+      'ketenhub-errors-omitted': String(omitted),
       'ketenhub-origin-topic': message.topic,
       'ketenhub-origin-partition': String(message.partition),
       'ketenhub-origin-offset': message.offset,
@@ -34,9 +46,11 @@ export function rejectionMessages(topics: Topics, partnerId: string, message: In
     },
     familyId: null,
   };
-  const data: BerichtAfgewezenV1 = {
+  const data: BerichtAfgewezenV2 = {
     reden: rejection.reason,
-    fouten: rejection.errors.length > 0 ? rejection.errors : [{ pointer: '', keyword: rejection.reason, message: rejection.reason }],
+    fouten: capped.errors.length > 0 ? capped.errors : [{ pointer: '', keyword: rejection.reason, message: rejection.reason }],
+    foutenWeggelaten: omitted,
+    volledigGecontroleerd: rejection.complete ?? true,
     bericht: {
       topic: message.topic,
       partition: message.partition,
@@ -50,7 +64,7 @@ export function rejectionMessages(topics: Topics, partnerId: string, message: In
     specversion: '1.0',
     id,
     source: HUB_SOURCE,
-    type: 'nl.ketenhub.hub.bericht-afgewezen.v1',
+    type: BERICHT_AFGEWEZEN_TYPE,
     time: now.toISOString(),
     datacontenttype: 'application/json',
     ...(rejection.eventId !== undefined ? { causationid: rejection.eventId } : {}),
