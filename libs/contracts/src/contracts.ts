@@ -60,11 +60,6 @@ export class BoundedValidator {
       complete: false,
     };
   }
-
-  /** The error list alone (for the hub's own documents and scripts). */
-  errors(value: unknown, prefix = ''): SchemaError[] {
-    return this.check(value, prefix).errors;
-  }
 }
 
 /** Whether a JSON value holds more than `max` values in all, counting without recursion and stopping once past it. */

@@ -42,8 +42,6 @@ export interface SchemaCheck {
   complete: boolean;
 }
 
-export const NO_ERRORS: SchemaCheck = Object.freeze({ errors: [], omitted: 0, complete: true }) as SchemaCheck;
-
 /** The first MAX_LISTED_ERRORS of a full list, and how many were left out. */
 export function capErrors(errors: readonly SchemaError[], max = MAX_LISTED_ERRORS): SchemaCheck {
   return { errors: errors.slice(0, max).map(boundedError), omitted: Math.max(0, errors.length - max), complete: true };
