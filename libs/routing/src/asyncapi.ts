@@ -222,7 +222,8 @@ function rejectedMessage(): Json {
       properties: {
         'ketenhub-message-id': text('Stable id of this dead letter.'),
         'ketenhub-reason': text('The rejection reason, as `reden` in bericht-afgewezen (e.g. SCHEMAFOUT).'),
-        'ketenhub-errors': text('JSON array of { pointer, keyword, message }; anything that passes the elfproef is masked.'),
+        'ketenhub-errors': text('JSON array of { pointer, keyword, message }, at most 20, each field at most 300 characters; anything that passes the elfproef is masked.'),
+        'ketenhub-errors-omitted': text('How many errors were found beyond those in ketenhub-errors (as foutenWeggelaten in bericht-afgewezen).'),
         'ketenhub-origin-topic': text('The inbound topic the message was read from.'),
         'ketenhub-origin-partition': text('Its partition.'),
         'ketenhub-origin-offset': text('Its offset.'),
