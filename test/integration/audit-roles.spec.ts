@@ -238,7 +238,7 @@ describe('the audit trail against the hub\'s own database login (issue 21, part 
     const keys = testKeys();
     const result = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'apps', 'hub', 'src', 'main.js')], {
       env: {
-        ...process.env, NODE_ENV: 'production', DATABASE_URL: ownerUrl, KETENHUB_TOPIC_PREFIX: uniquePrefix(), HTTP_PORT: '0',
+        ...process.env, NODE_ENV: 'production', KAFKA_ALLOW_PLAINTEXT_LOOPBACK: 'true', DATABASE_URL: ownerUrl, KETENHUB_TOPIC_PREFIX: uniquePrefix(), HTTP_PORT: '0',
         BSN_HASH_KEY: keys.hash, BSN_ENCRYPTION_KEY: keys.encryption, API_TOKEN_KEY: keys.api, PARTNER_SECRET_KEY: keys.partner, AUDIT_CHAIN_KEY: keys.audit,
       },
       encoding: 'utf8', timeout: 60_000,

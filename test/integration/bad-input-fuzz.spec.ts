@@ -6,7 +6,11 @@
  * schema mutations (missing and extra fields, wrong types, too long, broken patterns, enums and
  * formats), 10,000-deep nesting, oversize payloads, persons and families the hub never saw or
  * cannot combine, invalid consent, replayed ids with other content, empty messages, binary mode and
- * content types, and hostile strings in free text.
+ * content types, and hostile strings in free text. Amplification (issue 21): messages that cost far
+ * more than their size, thousands of schema errors, long arrays of the wrong type, deep but valid
+ * nesting, thousands of unknown properties, a property name as long as the limit allows; each
+ * answer (a 400 body, a bericht-afgewezen, a dead letter's headers) must stay bounded: at most
+ * MAX_LISTED errors of at most MAX_TEXT characters per field, under MAX_ANSWER_BYTES.
  *
  * Proves: each bad message is refused with its reason (bus: one dead letter and one
  * bericht-afgewezen to the sender; HTTPS: a 4xx problem, or for what only the family transaction
@@ -43,6 +47,10 @@ const GOOD_PAIRS = Math.max(10, Math.ceil(BAD / 10));
 const HOSTILE = Math.max(6, Math.ceil(BAD / 40));
 const MAX_BYTES = 32_768;
 const HTTPS_WIDTH = 8;
+/** Bounds on every refusal's answer, whatever the input (issue 21). */
+const MAX_LISTED = 20;
+const MAX_TEXT = 300;
+const MAX_ANSWER_BYTES = 16_384;
 /** Budget for the whole run: the hub takes each message in its own transaction. */
 const TIMEOUT_MS = 120_000 + BAD * 45;
 
@@ -50,7 +58,7 @@ const BUS_PARTNER = 'toegang-almere';
 const HTTPS_PARTNER = 'toegang-lelystad';
 const VT = 'veilig-thuis-flevoland';
 const REQUEST_TYPE = 'nl.ketenhub.toegang.hulpvraag-geregistreerd.v1';
-const NOTICE_TYPE = 'nl.ketenhub.hub.bericht-afgewezen.v1';
+const NOTICE_TYPE = 'nl.ketenhub.hub.bericht-afgewezen.v2';
 
 /** One message of a door's stream, in the order it is sent. */
 type Item =
@@ -128,7 +136,14 @@ describe(`bad input, property-based (seed ${SEED}, ${BAD} bad messages): every o
   const pointersOf = (errors: unknown): string[] => (Array.isArray(errors) ? errors.map((e) => String((e as { pointer?: unknown }).pointer)) : []);
   const describeBad = (d: Door, m: BadMessage) => `[${d} ${m.kind} expected ${m.expected.reason}${m.expected.pointer !== undefined ? ` at '${m.expected.pointer}'` : ''}]`;
 
-  function checkErrors(d: Door, m: BadMessage, reason: unknown, errors: unknown, where: string): boolean {
+  function checkErrors(d: Door, m: BadMessage, reason: unknown, errors: unknown, where: string, answer?: unknown): boolean {
+    const bytes = Buffer.byteLength(JSON.stringify(answer ?? errors ?? null));
+    const list = Array.isArray(errors) ? (errors as Array<Record<string, unknown>>) : [];
+    const tooLong = list.find((e) => ['pointer', 'keyword', 'message'].some((k) => String(e[k] ?? '').length > MAX_TEXT));
+    if (list.length > MAX_LISTED || tooLong !== undefined || bytes > MAX_ANSWER_BYTES) {
+      fail(`${describeBad(d, m)} ${where}: unbounded answer: ${list.length} errors, ${bytes} bytes${tooLong ? `, a field over ${MAX_TEXT} characters` : ''}`);
+      return false;
+    }
     if (reason !== m.expected.reason) {
       fail(`${describeBad(d, m)} ${where}: reason ${String(reason)} ${JSON.stringify(errors)?.slice(0, 300)}`);
       return false;
@@ -290,7 +305,9 @@ describe(`bad input, property-based (seed ${SEED}, ${BAD} bad messages): every o
       const sameBytes = m.bytes === null ? opened === null || opened.length === 0 : opened?.equals(m.bytes) === true;
       if (!sameBytes) fail(`${describeBad('bus', m)} offset ${item.offset}: the dead letter does not hold the original bytes`);
       if (dead[0].headers['ketenhub-reason'] !== notice[0].data.reden) fail(`${describeBad('bus', m)}: dead letter says ${dead[0].headers['ketenhub-reason']}, notice ${notice[0].data.reden}`);
-      if (checkErrors('bus', m, notice[0].data.reden, notice[0].data.fouten, 'notice') && sameBytes) {
+      const deadHeaderBytes = Object.entries(dead[0].headers).reduce((n, [k, v]) => n + k.length + Buffer.byteLength(v), 0);
+      if (deadHeaderBytes > MAX_ANSWER_BYTES) fail(`${describeBad('bus', m)}: the dead letter's headers are ${deadHeaderBytes} bytes`);
+      if (checkErrors('bus', m, notice[0].data.reden, notice[0].data.fouten, 'notice', notice[0]) && sameBytes) {
         rejected++;
         count(m.expected.reason);
       }
@@ -330,14 +347,14 @@ describe(`bad input, property-based (seed ${SEED}, ${BAD} bad messages): every o
       if (status === 202) {
         const notice = byId.get(m.eventId ?? '') ?? [];
         if (notice.length !== 1) fail(`${describeBad('https', m)} id ${m.eventId}: ${notice.length} notices on the feed (want 1)`);
-        else if (checkErrors('https', m, notice[0].data.reden, notice[0].data.fouten, 'feed')) {
+        else if (checkErrors('https', m, notice[0].data.reden, notice[0].data.fouten, 'feed', notice[0])) {
           rejected++;
           count(m.expected.reason);
         }
         continue;
       }
       if (!answer.contentType.includes('application/problem+json')) fail(`${describeBad('https', m)}: content-type ${answer.contentType}`);
-      else if (checkErrors('https', m, answer.body?.reason, m.expected.reason === 'NIET_ONDERSTEUND' ? [{ pointer: '' }] : answer.body?.errors, `HTTP ${answer.status}`)) {
+      else if (checkErrors('https', m, answer.body?.reason, m.expected.reason === 'NIET_ONDERSTEUND' ? [{ pointer: '' }] : answer.body?.errors, `HTTP ${answer.status}`, answer.body)) {
         rejected++;
         count(m.expected.reason);
       }
@@ -398,7 +415,8 @@ describe(`bad input, property-based (seed ${SEED}, ${BAD} bad messages): every o
     const sent = { bus: streams.bus.filter((it) => it.kind === 'bad' || it.kind === 'hostile').length, https: streams.https.filter((it) => it.kind === 'bad' || it.kind === 'hostile').length };
     const rejected = Object.values(observed).reduce((a, b) => a + b, 0);
     const byReason = Object.fromEntries(Object.entries(observed).sort(([a], [b]) => a.localeCompare(b)));
-    process.stdout.write(`bad-input: sent=${sent.bus + sent.https} (bus=${sent.bus} https=${sent.https}) rejected=${rejected} byReason=${JSON.stringify(byReason)} `
+    const amplification = [...bads('bus'), ...bads('https')].filter((it) => it.message.kind.startsWith('amplification:')).length;
+    process.stdout.write(`bad-input: sent=${sent.bus + sent.https} (bus=${sent.bus} https=${sent.https}) rejected=${rejected} byReason=${JSON.stringify(byReason)} amplification=${amplification} `
       + `acceptedHostileText=${summary.acceptedHostileText} good=${summary.good} delivered=${summary.delivered} hubRestarts=${scenario?.hub.child.pid === hubPid ? 0 : 1} `
       + `elapsedMs=${started ? Date.now() - started : 0} (sent in ${sentDoneAt ? sentDoneAt - started : '?'} ms, drained after ${drainedAt && sentDoneAt ? drainedAt - sentDoneAt : '?'} ms) `
       + `readyPolls=${health.length} notReady=${health.filter((h) => h.status !== 200).length} slowestReadyMs=${Math.max(0, ...health.map((h) => h.ms))} seed=${SEED}\n`);

@@ -123,7 +123,7 @@ describe('bad input on the bus: rejected with its reason to the sender, dead-let
     await toegang.send(good);
 
     const notice = await toegang.outbound.waitFor(`the ${reason} rejection`, (m) =>
-      toegang.outbound.messages.indexOf(m) >= before && m.event?.type === 'nl.ketenhub.hub.bericht-afgewezen.v1');
+      toegang.outbound.messages.indexOf(m) >= before && m.event?.type === 'nl.ketenhub.hub.bericht-afgewezen.v2');
     expect(notice.event!.source).toBe('urn:ketenhub:hub');
     expect(notice.event!.data.reden).toBe(reason);
     const reported = notice.event!.data.fouten.map((f: { pointer: string; keyword: string }) => ({ pointer: f.pointer, keyword: f.keyword }));

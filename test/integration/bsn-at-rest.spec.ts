@@ -75,7 +75,7 @@ describe('BSNs at rest: dead letters', () => {
     expect(answer.status).toBe(202);
 
     const rejections = await pollUntil('three rejections to toegang-almere', () => {
-      const found = toegang.outbound.messages.slice(before).filter((m) => m.event?.type === 'nl.ketenhub.hub.bericht-afgewezen.v1');
+      const found = toegang.outbound.messages.slice(before).filter((m) => m.event?.type === 'nl.ketenhub.hub.bericht-afgewezen.v2');
       return found.length >= 3 ? found : undefined;
     }, 60_000);
     expect(rejections.map((r) => r.event!.data.reden).sort()).toEqual(['ID_HERGEBRUIKT', 'ONGELDIGE_JSON', 'SCHEMAFOUT']);

@@ -66,7 +66,7 @@ describe('first scenario: request for help, then Veilig Thuis triage (demo regio
     expect(atToegang.event!.data.uitkomst).toBe('ONDERZOEK');
 
     // The broken message: a rejection to its sender that says what was wrong, and a dead letter with the original bytes.
-    const rejection = await toegang.outbound.waitFor('the rejection at local access', (m) => m.event?.type === 'nl.ketenhub.hub.bericht-afgewezen.v1');
+    const rejection = await toegang.outbound.waitFor('the rejection at local access', (m) => m.event?.type === 'nl.ketenhub.hub.bericht-afgewezen.v2');
     expect(rejection.event!.data).toMatchObject({ reden: 'ONGELDIGE_JSON', bericht: { topic: `${prefix}inbound.toegang-almere` } });
     expect(rejection.event!.data.fouten[0].message).toMatch(/not valid JSON/);
     const dead = await deadLetters.waitFor('the dead letter', (m) => m.headers['ketenhub-reason'] === 'ONGELDIGE_JSON');

@@ -203,7 +203,7 @@ describe('the same attack over the HTTPS door', () => {
       return answers.every(Boolean) ? { all: body.events, answers: answers as Array<Record<string, any>> } : undefined;
     });
     const [a, b] = events.answers;
-    expect(a.type).toBe('nl.ketenhub.hub.bericht-afgewezen.v1');
+    expect(a.type).toBe('nl.ketenhub.hub.bericht-afgewezen.v2');
     expect(a.data.reden).toBe('NIET_BETROKKEN');
     const normalised = (e: Record<string, any>, eventId: unknown) => JSON.stringify({ ...e, id: '<id>', time: '<time>', causationid: '<event>', data: { ...e.data, bericht: { ...e.data.bericht, offset: '<offset>', id: '<event>' } } })
       .replaceAll(String(eventId), '<event>');

@@ -164,7 +164,7 @@ describe('the partner gateway', () => {
     const vt = scenario.partner('veilig-thuis-flevoland');
     const bad = chainEvent('veilig-thuis-flevoland', 'veiligthuis.melding-ontvangen', [child], { gemeente: 'GM0034', melder: 'IEMAND' });
     await vt.send(bad);
-    const notice = await vt.outbound.waitFor('bericht-afgewezen for the bad melding', (m) => m.event?.type === 'nl.ketenhub.hub.bericht-afgewezen.v1' && m.event.causationid === bad.id);
+    const notice = await vt.outbound.waitFor('bericht-afgewezen for the bad melding', (m) => m.event?.type === 'nl.ketenhub.hub.bericht-afgewezen.v2' && m.event.causationid === bad.id);
     expect(notice.event?.data.reden).toBe('SCHEMAFOUT');
 
     receiver.down('/toegang');
@@ -209,7 +209,7 @@ describe('the partner gateway', () => {
       const { items } = (await response.json()) as { items: Array<{ attempts: number; messageId: string; eventType: string }> };
       return items[0];
     }, 60_000);
-    expect(dead).toMatchObject({ attempts: 8, eventType: 'nl.ketenhub.hub.bericht-afgewezen.v1' });
+    expect(dead).toMatchObject({ attempts: 8, eventType: 'nl.ketenhub.hub.bericht-afgewezen.v2' });
     const metrics = await (await fetch(`${scenario.hub.url}/metrics`)).text();
     expect(metrics).toMatch(new RegExp(`ketenhub_webhook_dead_lettered_total\\{partner="${DEAD_PARTNER}"\\} 1`));
     expect(scenario.hub.logs.some((l) => l.includes('ALERT webhook delivery dead-lettered') && l.includes(dead.messageId))).toBe(true);

@@ -95,6 +95,11 @@ async function seedFamilyIn(db: EntityManager, ago: string, options: { receivedA
     `INSERT INTO partner_delivery (partner_id, seq, message_id, event_type, family_id, value, source_topic, source_partition, source_offset, received_at, status)
      VALUES ('toegang-almere', $3, $4, 'nl.ketenhub.veiligthuis.melding-ontvangen.v1', $1, 'x', 'outbound.toegang-almere', 0, 0, ${at}, 'DELIVERED')`,
     [familyId, ago, seq, randomUUID()]);
+  // A message of the family the broker refused for good is the family's data too.
+  await db.query(
+    `INSERT INTO outbox_quarantine (seq, message_id, topic, value, family_id, value_bytes, reason, detail, quarantined_at)
+     VALUES ($3, $4, 'outbound.veilig-thuis-flevoland', 'x', $1, 1, 'MESSAGE_TOO_LARGE', 'The request included a message larger than the max message size the server will accept', ${at})`,
+    [familyId, ago, -Math.floor(Math.random() * 1e12) - 1, randomUUID()]);
   // Consent references the family and both persons: it is part of the dossier and goes with it.
   await new ConsentStore().record(db, [{
     familyId, subjectPersonId: personIds[0], givenByPersonId: personIds[1], relation: 'OUDER', purpose: 'hulpverlening', recipientPartnerId: null,

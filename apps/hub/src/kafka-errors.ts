@@ -34,3 +34,25 @@ export function producerStateLost(error: unknown): boolean {
     return typeof type === 'string' && PRODUCER_STATE_LOST.has(type);
   });
 }
+
+/**
+ * The broker's answers that refuse one message for good: sending the same bytes to the same topic
+ * again gets the same answer (a record over max.message.bytes, one it finds invalid, a topic name
+ * it will not have). kafkajs retries CORRUPT_MESSAGE itself (it calls it retriable) and gives it
+ * up only with its retries, so it counts here only then. Not here: what refuses every message
+ * alike and is fixed by configuration, not by the message (TOPIC_AUTHORIZATION_FAILED, an
+ * ACL; INVALID_REQUIRED_ACKS): those keep being retried, and the relay's readiness shows them.
+ */
+const REFUSED_FOR_GOOD = new Set([
+  'MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'INVALID_TOPIC_EXCEPTION',
+  'INVALID_TIMESTAMP', 'UNSUPPORTED_FOR_MESSAGE_FORMAT',
+]);
+
+/** The broker's reason (kafkajs' name of its error code) when it refused a message for good; undefined for any other error. */
+export function refusedForGood(error: unknown): string | undefined {
+  for (const e of causesOf(error)) {
+    const type = e instanceof Error ? (e as { type?: unknown }).type : undefined;
+    if (typeof type === 'string' && REFUSED_FOR_GOOD.has(type)) return type;
+  }
+  return undefined;
+}

@@ -1,5 +1,5 @@
 import { KafkaJSNonRetriableError, KafkaJSProtocolError, KafkaJSConnectionError } from 'kafkajs';
-import { producerStateLost } from './kafka-errors';
+import { producerStateLost, refusedForGood } from './kafka-errors';
 
 /** A protocol error as kafkajs makes it from the broker's error code. */
 function protocolError(type: string, code: number): Error {
@@ -24,5 +24,24 @@ describe('producerStateLost', () => {
     expect(producerStateLost(new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9092'))).toBe(false);
     expect(producerStateLost(protocolError('NOT_LEADER_FOR_PARTITION', 6))).toBe(false);
     expect(producerStateLost('OUT_OF_ORDER_SEQUENCE_NUMBER')).toBe(false);
+  });
+});
+
+describe('refusedForGood', () => {
+  it('names the broker\'s answers that refuse one message for good, also when kafkajs wraps them', () => {
+    expect(refusedForGood(protocolError('MESSAGE_TOO_LARGE', 10))).toBe('MESSAGE_TOO_LARGE');
+    expect(refusedForGood(protocolError('RECORD_LIST_TOO_LARGE', 18))).toBe('RECORD_LIST_TOO_LARGE');
+    expect(refusedForGood(protocolError('INVALID_RECORD', 87))).toBe('INVALID_RECORD');
+    expect(refusedForGood(protocolError('INVALID_TOPIC_EXCEPTION', 17))).toBe('INVALID_TOPIC_EXCEPTION');
+    const refused = protocolError('MESSAGE_TOO_LARGE', 10);
+    expect(refusedForGood(Object.assign(new KafkaJSNonRetriableError(refused), { cause: refused }))).toBe('MESSAGE_TOO_LARGE');
+  });
+
+  it('is undefined for what another try, a new producer or a configuration change can cure (those are retried, never quarantined)', () => {
+    expect(refusedForGood(new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9092'))).toBeUndefined();
+    expect(refusedForGood(protocolError('NOT_LEADER_FOR_PARTITION', 6))).toBeUndefined();
+    expect(refusedForGood(protocolError('OUT_OF_ORDER_SEQUENCE_NUMBER', 45))).toBeUndefined();
+    expect(refusedForGood(protocolError('TOPIC_AUTHORIZATION_FAILED', 29))).toBeUndefined();
+    expect(refusedForGood(new Error('MESSAGE_TOO_LARGE'))).toBeUndefined();
   });
 });

@@ -1,12 +1,21 @@
 import type { Contracts } from './contracts';
-import type { SchemaError } from './schema-error';
+import { capErrors, type SchemaCheck, type SchemaError } from './schema-error';
 import type { BerichtAfgewezenV1, KetenhubCloudEvent } from './generated';
 
 export type RejectionReason = BerichtAfgewezenV1['reden'];
 
 export type Decoded =
   | { ok: true; event: KetenhubCloudEvent }
-  | { ok: false; reason: RejectionReason; errors: SchemaError[]; id?: string; type?: string };
+  | {
+    ok: false; reason: RejectionReason;
+    /** At most MAX_LISTED_ERRORS, each of bounded length, whatever the input. */
+    errors: SchemaError[];
+    /** Errors found and not listed. */
+    omitted: number;
+    /** False when the message was too large to check in full: it was checked up to its first error. */
+    complete: boolean;
+    id?: string; type?: string;
+  };
 
 export interface DecodeOptions {
   maxBytes: number;
@@ -18,8 +27,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * From raw bytes on an inbound topic to a valid CloudEvent, or the first class of problem with
- * every error of that class. Checks run cheapest first: size, UTF-8, JSON (including text the hub
- * can keep), envelope, source, type, data.
+ * its errors (at most MAX_LISTED_ERRORS, and how many more: the work and the answer stay bounded
+ * whatever the input). Checks run cheapest first: size, UTF-8, JSON (including text the hub can
+ * keep), envelope, source, type, data.
  */
 export function decodeCloudEvent(bytes: Buffer | null, contracts: Contracts, options: DecodeOptions): Decoded {
   if (bytes === null || bytes.length === 0) {
@@ -51,28 +61,26 @@ export function decodeCloudEvent(bytes: Buffer | null, contracts: Contracts, opt
   }
   const id = readString(value, 'id', WELL_FORMED_ID);
   const type = readString(value, 'type');
-  const envelopeErrors = contracts.validateEnvelope(value);
-  if (envelopeErrors.length > 0) return { ok: false, reason: 'ONGELDIGE_ENVELOP', errors: envelopeErrors, id, type };
+  const envelope = contracts.checkEnvelope(value);
+  if (envelope.errors.length > 0) return refused('ONGELDIGE_ENVELOP', envelope, id, type);
   const event = value as KetenhubCloudEvent;
   if (event.source !== options.expectedSource) {
-    return {
-      ok: false, reason: 'BRON_KLOPT_NIET', id, type,
-      errors: [{ pointer: '/source', keyword: 'ketenhub-topic-owner', message: `source '${event.source}' may not write to this topic; its owner publishes as '${options.expectedSource}'` }],
-    };
+    return refused('BRON_KLOPT_NIET', capErrors([{ pointer: '/source', keyword: 'ketenhub-topic-owner', message: `source '${event.source}' may not write to this topic; its owner publishes as '${options.expectedSource}'` }]), id, type);
   }
   if (!contracts.knows(event.type)) {
-    return {
-      ok: false, reason: 'ONBEKEND_TYPE', id, type,
-      errors: [{ pointer: '/type', keyword: 'ketenhub-known-type', message: `unknown event type or version '${event.type}'` }],
-    };
+    return refused('ONBEKEND_TYPE', capErrors([{ pointer: '/type', keyword: 'ketenhub-known-type', message: `unknown event type or version '${event.type}'` }]), id, type);
   }
-  const dataErrors = contracts.validateData(event.type, event.data);
-  if (dataErrors.length > 0) return { ok: false, reason: 'SCHEMAFOUT', errors: dataErrors, id, type };
+  const data = contracts.checkData(event.type, event.data);
+  if (data.errors.length > 0) return refused('SCHEMAFOUT', data, id, type);
   return { ok: true, event };
 }
 
 function reject(reason: RejectionReason, pointer: string, keyword: string, message: string): Decoded {
-  return { ok: false, reason, errors: [{ pointer, keyword, message }] };
+  return refused(reason, capErrors([{ pointer, keyword, message }]));
+}
+
+function refused(reason: RejectionReason, check: SchemaCheck, id?: string, type?: string): Decoded {
+  return { ok: false, reason, errors: check.errors, omitted: check.omitted, complete: check.complete, ...(id !== undefined ? { id } : {}), ...(type !== undefined ? { type } : {}) };
 }
 
 /** The envelope's id pattern: an id that fails it may be any text (a name), and is neither echoed nor logged as a correlation id. */

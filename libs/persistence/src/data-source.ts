@@ -5,11 +5,12 @@ import { Governance1764000000000 } from './migrations/1764000000000-governance';
 import { PartnerGateway1764100000000 } from './migrations/1764100000000-partner-gateway';
 import { InboxOrder1764200000000 } from './migrations/1764200000000-inbox-order';
 import { OutboxPublished1764300000000 } from './migrations/1764300000000-outbox-published';
+import { OutboxQuarantine1765100000000 } from './migrations/1765100000000-outbox-quarantine';
 import { AuditChainKeyed1765200000000 } from './migrations/1765200000000-audit-chain-keyed';
 import { InvolvementRelation1765400000000 } from './migrations/1765400000000-involvement-relation';
 
 export const MIGRATIONS = [Foundation1763900000000, Regie1763990000000, Governance1764000000000, PartnerGateway1764100000000, InboxOrder1764200000000, OutboxPublished1764300000000,
-  AuditChainKeyed1765200000000, InvolvementRelation1765400000000];
+  OutboxQuarantine1765100000000, AuditChainKeyed1765200000000, InvolvementRelation1765400000000];
 
 /** The hub's PostgreSQL connection. Schema changes only through MIGRATIONS, never synchronize. */
 export function createDataSource(url: string, poolSize = 10): DataSource {

@@ -57,6 +57,25 @@ export class OutboxStore {
     return r && { messageId: r.message_id, topic: r.topic, key: r.message_key, value: r.value, headers: r.headers, familyId: r.family_id };
   }
 
+  /**
+   * Moves a message the broker refused for good aside, keeping it whole with the broker's reason.
+   * Called in the relay's transaction before it marks its position past the message, so the
+   * message is either still pending or in quarantine, never neither.
+   */
+  async quarantine(db: EntityManager, message: PendingMessage, reason: string, detail: string): Promise<void> {
+    await db.query(
+      `INSERT INTO outbox_quarantine (seq, message_id, topic, message_key, value, headers, family_id, value_bytes, reason, detail)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (seq) DO NOTHING`,
+      [message.seq, message.messageId, message.topic, message.key, message.value, JSON.stringify(message.headers), message.familyId,
+        message.value?.length ?? 0, reason.slice(0, 100), detail.slice(0, 500)]);
+  }
+
+  /** How many messages are in quarantine (for the gauge and its alert). */
+  async quarantined(db: EntityManager): Promise<number> {
+    const rows: Array<{ n: string }> = await db.query('SELECT count(*) AS n FROM outbox_quarantine');
+    return Number(rows[0].n);
+  }
+
   async backlog(db: EntityManager): Promise<number> {
     const rows: Array<{ n: string }> = await db.query(`SELECT count(*) AS n FROM outbox WHERE seq > ${PUBLISHED_UP_TO}`);
     return Number(rows[0].n);

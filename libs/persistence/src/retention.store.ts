@@ -15,9 +15,10 @@ export interface RetentionInterval {
  * Every table that holds a family's data besides `family` itself, in the order they are emptied
  * (rows that reference a person or the family first). The audit trail is not here: it is the
  * evidence, append-only, and keeps only pseudonymous ids. `outbox.family_id` has no foreign key
- * but is the family's messages all the same.
+ * but is the family's messages all the same, and so are a family's messages in quarantine
+ * (`outbox_quarantine`: the broker refused them for good).
  */
-export const FAMILY_DATA_TABLES = ['partner_delivery', 'consent', 'timer', 'regie_history', 'regie_of_record', 'involvement', 'inbox', 'outbox', 'person'] as const;
+export const FAMILY_DATA_TABLES = ['partner_delivery', 'consent', 'timer', 'regie_history', 'regie_of_record', 'involvement', 'inbox', 'outbox', 'outbox_quarantine', 'person'] as const;
 
 /** Tables that may hold a family_id but are not the family's record and are never emptied by retention. */
 const NOT_FAMILY_DATA = new Set(['audit_log']);

@@ -42,7 +42,7 @@ export interface FuzzContext {
 
 const CLASSES = {
   'malformed-json': 10, 'invalid-utf8': 8, envelope: 12, 'spoofed-source': 6, 'unknown-type': 6, 'forbidden-type': 5, schema: 26,
-  deep: 5, oversize: 5, 'unkeepable-text': 4, late: 6, empty: 1, 'http-only': 6,
+  deep: 5, oversize: 5, 'unkeepable-text': 4, late: 6, empty: 1, 'http-only': 6, amplification: 8,
 } as const;
 type BadClass = keyof typeof CLASSES;
 
@@ -262,6 +262,7 @@ export function renderBad(i: Ingredients, ctx: FuzzContext, seq: number, goods: 
       return message('empty', pickOf(variants, i.variant), { reason: 'ONGELDIGE_JSON', pointer: '' }, undefined);
     }
     case 'http-only': return httpOnly(i, ctx, seq);
+    case 'amplification': return amplification(i, ctx, base, message);
     default: {
       const never: never = i.cls;
       throw new Error(`unknown class ${String(never)}`);
@@ -318,6 +319,52 @@ function late(i: Ingredients, ctx: FuzzContext, seq: number, goods: readonly Goo
   const persoonId = `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`;
   const event = cloudEvent({ id, source, type: 'nl.ketenhub.keten.veiligheidskaart-bijdrage.v1', data: { kinderen: [{ persoonId }], zorgen: [head(i.keepable, 100)] } });
   return message('late:unknown-person', json(event), { reason: 'ONBEKENDE_PERSOON', pointer: '/data/kinderen/0/persoonId' });
+}
+
+/**
+ * Issue 21: messages that cost the hub far more than their size, filled to between half and all of
+ * the size limit. Schema errors by the thousand (the number of errors ajv's all-errors mode
+ * produced grew with the square of its time), long arrays of the wrong type, deep but valid JSON
+ * nesting where the schema wants a person, thousands of unknown properties in data and in the
+ * envelope, and one property name as long as the limit allows (an error must not echo it whole).
+ * A few are small enough to be checked in full, with hundreds of errors of which 20 are listed.
+ * The type is veiligheidskaart-bijdrage: its `kinderen` are PersoonRefs (a $ref with a oneOf),
+ * three errors for every wrong item. The hub must refuse each with a bounded answer, stay ready,
+ * and deliver the good messages sent between them.
+ */
+function amplification(i: Ingredients, ctx: FuzzContext, base: (type?: string) => Record<string, unknown>, message: Render): BadMessage {
+  const hole = '\u0001veel\u0001';
+  const event = base('nl.ketenhub.keten.veiligheidskaart-bijdrage.v1');
+  const filled = (item: string, at: Record<string, unknown>): string => {
+    const text = JSON.stringify(at);
+    const room = Math.floor((ctx.maxBytes - Buffer.byteLength(text) - 64) * (0.5 + (i.size % 50) / 100));
+    const count = Math.max(2, Math.floor(room / (Buffer.byteLength(item) + 1)));
+    return text.replace(JSON.stringify(hole), Array.from({ length: count }, () => item).join(','));
+  };
+  const inData = (data: Record<string, unknown>) => ({ ...event, data: { ...(event.data as Record<string, unknown>), ...data } });
+  const deepPerson = (depth: number) => `{"bsn":${'{"a":'.repeat(depth)}0${'}'.repeat(depth)}}`;
+  const variants: Array<[string, () => string, Expected]> = [
+    ['many-errors', () => filled(String(i.pick2 % 10), inData({ kinderen: [hole] })), { reason: 'SCHEMAFOUT', pointer: '/data' }],
+    // Few enough values to be checked in full: 20 errors listed, the rest (hundreds) counted.
+    ['counted', () => JSON.stringify(inData({ kinderen: [hole] })).replace(JSON.stringify(hole), Array.from({ length: 200 + (i.size % 100) }, (_, k) => String(k % 10)).join(',')),
+      { reason: 'SCHEMAFOUT', pointer: '/data' }],
+    ['wrong-type-objects', () => filled('{}', inData({ kinderen: [hole] })), { reason: 'SCHEMAFOUT', pointer: '/data' }],
+    ['wrong-type-strings', () => filled(JSON.stringify(head(i.keepable, 8) || 'x'), inData({ kinderen: [hole] })), { reason: 'SCHEMAFOUT', pointer: '/data' }],
+    ['deep-and-wide', () => filled('[[[[[[0]]]]]]', inData({ kinderen: [hole] })), { reason: 'SCHEMAFOUT', pointer: '/data' }],
+    ['deep-valid-person', () => JSON.stringify(inData({ kinderen: [hole] })).replace(JSON.stringify(hole), deepPerson(Math.min(3_000, Math.floor(ctx.maxBytes / 6) - 200))),
+      { reason: 'SCHEMAFOUT', pointer: '/data' }],
+    ['unknown-properties', () => {
+      const names = Array.from({ length: Math.floor(ctx.maxBytes / 12) }, (_, k) => `"x${k}":0`);
+      return JSON.stringify(inData({ [hole]: 0 })).replace(`${JSON.stringify(hole)}:0`, names.slice(0, Math.floor(names.length * (0.5 + (i.size % 50) / 100))).join(','));
+    }, { reason: 'SCHEMAFOUT', pointer: '/data' }],
+    ['unknown-attributes', () => {
+      const names = Array.from({ length: Math.floor(ctx.maxBytes / 12) }, (_, k) => `"y${k}":0`);
+      return JSON.stringify({ ...event, [hole]: 0 }).replace(`${JSON.stringify(hole)}:0`, names.slice(0, Math.floor(names.length * (0.5 + (i.size % 50) / 100))).join(','));
+    }, { reason: 'ONGELDIGE_ENVELOP', pointer: '' }],
+    ['long-property-name', () => JSON.stringify(inData({ [`n${'x'.repeat(ctx.maxBytes - 1_500)}`]: 0 })), { reason: 'SCHEMAFOUT', pointer: '/data' }],
+  ];
+  const [variant, text, intended] = pickOf(variants, i.variant);
+  return message(`amplification:${variant}`, Buffer.from(text()), intended);
 }
 
 /** HTTPS only: content types the door does not take, and binary mode (ce-* headers, the data as the body). */

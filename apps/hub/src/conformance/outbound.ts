@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { BerichtAfgewezenV1 } from '@ketenhub/contracts';
+import type { BerichtAfgewezenV2 } from '@ketenhub/contracts';
 import type { CloudEvent } from './partner-profile';
 
 /** A message the hub sent the partner, as the conformance run received it. */
@@ -44,15 +44,16 @@ export abstract class OutboundReceiver {
   }
 }
 
-export const BERICHT_AFGEWEZEN = 'nl.ketenhub.hub.bericht-afgewezen.v1';
+/** The hub sends v2 (a bounded error list); a hub before it sent v1, which reads the same for these checks. */
+export const BERICHT_AFGEWEZEN = new Set(['nl.ketenhub.hub.bericht-afgewezen.v2', 'nl.ketenhub.hub.bericht-afgewezen.v1']);
 
 /** The hub's notice that it refused the event with this id (bericht-afgewezen, causationid = the id). */
 export function rejectionOf(received: readonly Received[], eventId: string): Received | undefined {
-  return received.find((r) => r.event.type === BERICHT_AFGEWEZEN && (r.event.causationid === eventId || (r.event.data.bericht as { id?: string } | undefined)?.id === eventId));
+  return received.find((r) => BERICHT_AFGEWEZEN.has(r.event.type) && (r.event.causationid === eventId || (r.event.data.bericht as { id?: string } | undefined)?.id === eventId));
 }
 
 /** A bericht-afgewezen's data as it arrived: from the wire, so any field may be missing. */
-export const noticeData = (notice: Received | undefined): Partial<BerichtAfgewezenV1> => (notice?.event.data ?? {}) as Partial<BerichtAfgewezenV1>;
+export const noticeData = (notice: Received | undefined): Partial<BerichtAfgewezenV2> => (notice?.event.data ?? {}) as Partial<BerichtAfgewezenV2>;
 
 /** Parses a message body as a CloudEvent with object data; undefined for anything else. */
 export function parseEvent(bytes: Buffer | string): CloudEvent | undefined {

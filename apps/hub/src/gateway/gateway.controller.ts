@@ -50,13 +50,13 @@ export class GatewayController {
     summary: 'Publish one CloudEvent, in structured mode (content-type application/cloudevents+json, the event as body) or binary mode (ce-* headers, the data as a JSON body).',
     description: 'The same checks as on Kafka: envelope, source (must be your own urn:ketenhub:partner:<id>), type and the role that may publish it, data schema. '
       + '202 means the event is on your inbound topic, durably: it is then applied once, in order. Posting the same event again gets the same 202. '
-      + 'What only the family record can decide (an unknown persoonId, missing consent) comes back as nl.ketenhub.hub.bericht-afgewezen.v1 on your webhook or feed.',
+      + 'What only the family record can decide (an unknown persoonId, missing consent) comes back as nl.ketenhub.hub.bericht-afgewezen.v2 on your webhook or feed.',
   })
   @ApiConsumes('application/cloudevents+json', 'application/json')
   @ApiHeader({ name: 'ce-specversion', required: false, description: 'Binary mode: 1.0 (with ce-id, ce-source, ce-type, ce-time).' })
   @ApiBody({ description: 'The CloudEvent (structured mode) or its data (binary mode).', schema: { type: 'object' } })
   @ApiAcceptedResponse({ description: '{ id, source, status: "accepted" }: durably accepted (also for a repeat of an accepted event).' })
-  @ApiBadRequestResponse({ description: 'problem+json with reason (ONGELDIGE_JSON, ONGELDIGE_UTF8, ONGELDIGE_ENVELOP, ONBEKEND_TYPE, SCHEMAFOUT) and errors: every error with its JSON pointer.' })
+  @ApiBadRequestResponse({ description: 'problem+json with reason (ONGELDIGE_JSON, ONGELDIGE_UTF8, ONGELDIGE_ENVELOP, ONBEKEND_TYPE, SCHEMAFOUT) and errors: each error with its JSON pointer, at most 20 (errorsOmitted counts the rest; checkedInFull is false when a message of more than 1,000 values was checked up to its first error only).' })
   @ApiForbiddenResponse({ description: 'The event\'s source is another partner (BRON_KLOPT_NIET) or your role may not publish its type (NIET_TOEGESTAAN); audited.' })
   @ApiConflictResponse({ description: 'ID_HERGEBRUIKT: this id was accepted before with different content.' })
   @ApiUnsupportedMediaTypeResponse({ description: 'Neither structured nor binary mode (or a batch).' })
@@ -84,7 +84,8 @@ export class GatewayController {
     this.logger.warn({ partner: partner.id, reason: answer.reason, correlationId: answer.id, status: answer.status }, 'event refused over HTTPS');
     if (answer.status === 403) await auditRefusal(this.dataSource, new AuditStore(this.config.secrets.auditChainKey), this.region, req, req.requester, `${answer.reason}: ${answer.detail}`);
     throw problem(answer.status, answer.reason, answer.detail, {
-      reason: answer.reason, errors: answer.errors, ...(answer.id !== undefined ? { eventId: answer.id } : {}), ...(answer.type !== undefined ? { eventType: answer.type } : {}),
+      reason: answer.reason, errors: answer.errors, errorsOmitted: answer.omitted ?? 0, checkedInFull: answer.complete ?? true,
+      ...(answer.id !== undefined ? { eventId: answer.id } : {}), ...(answer.type !== undefined ? { eventType: answer.type } : {}),
     });
   }
 

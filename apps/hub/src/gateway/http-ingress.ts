@@ -9,7 +9,12 @@ import type { Partner } from '@ketenhub/routing';
 /** The answer to one POST /events, before it becomes HTTP. */
 export type IngressAnswer =
   | { kind: 'accepted'; id: string; source: string; duplicate: boolean }
-  | { kind: 'refused'; status: 400 | 403 | 409 | 413 | 415; reason: string; detail: string; errors: SchemaError[]; id?: string; type?: string };
+  | {
+    kind: 'refused'; status: 400 | 403 | 409 | 413 | 415; reason: string; detail: string;
+    /** At most MAX_LISTED_ERRORS; `omitted` counts the rest, `complete` is false when the message was checked up to its first error only. */
+    errors: SchemaError[]; omitted?: number; complete?: boolean;
+    id?: string; type?: string;
+  };
 
 export interface IngressRequest {
   contentType: string;
@@ -45,7 +50,10 @@ export class HttpIngress {
     const decoded = decodeCloudEvent(built.bytes, this.deps.contracts, { maxBytes: this.deps.maxMessageBytes, expectedSource: partnerSource(partner.id) });
     if (!decoded.ok) {
       const status = decoded.reason === 'TE_GROOT' ? 413 : decoded.reason === 'BRON_KLOPT_NIET' ? 403 : 400;
-      return { kind: 'refused', status, reason: decoded.reason, detail: summary(decoded.reason, decoded.errors), errors: decoded.errors, id: decoded.id, type: decoded.type };
+      return {
+        kind: 'refused', status, reason: decoded.reason, detail: summary(decoded.reason, decoded.errors, decoded.omitted),
+        errors: decoded.errors, omitted: decoded.omitted, complete: decoded.complete, id: decoded.id, type: decoded.type,
+      };
     }
     const event = decoded.event;
     if (!this.deps.contracts.publishersOf(event.type).includes(partner.role)) {
@@ -130,8 +138,9 @@ function unsupported(detail: string): IngressAnswer {
   return { kind: 'refused', status: 415, reason: 'NIET_ONDERSTEUND', detail, errors: [{ pointer: '', keyword: 'content-type', message: detail }] };
 }
 
-function summary(reason: string, errors: SchemaError[]): string {
+function summary(reason: string, errors: SchemaError[], omitted: number): string {
   const first = errors[0];
-  const more = errors.length > 1 ? ` (and ${errors.length - 1} more; see errors)` : '';
+  const others = errors.length - 1 + omitted;
+  const more = others > 0 ? ` (and ${others} more; see errors${omitted > 0 ? ` and errorsOmitted` : ''})` : '';
   return first ? `${reason}: ${first.pointer || '/'} ${first.message}${more}` : reason;
 }

@@ -166,7 +166,7 @@ export class AcceptMessageUseCase {
       expectedSource: partnerSource(owner.id),
     });
     if (!decoded.ok) {
-      return { ok: false, rejection: { reason: decoded.reason, errors: decoded.errors, eventId: decoded.id, eventType: decoded.type } };
+      return { ok: false, rejection: { reason: decoded.reason, errors: decoded.errors, omitted: decoded.omitted, complete: decoded.complete, eventId: decoded.id, eventType: decoded.type } };
     }
     const event = decoded.event;
     if (!contracts.publishersOf(event.type).includes(owner.role)) {

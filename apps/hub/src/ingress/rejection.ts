@@ -1,4 +1,4 @@
-import type { BerichtAfgewezenV1, RejectionReason, SchemaError } from '@ketenhub/contracts';
+import { capErrors, type BerichtAfgewezenV2, type RejectionReason, type SchemaError } from '@ketenhub/contracts';
 import { maskBsns } from '@ketenhub/domain';
 import { CLOUDEVENTS_CONTENT_TYPE, HUB_SOURCE, type Topics } from '@ketenhub/messaging';
 import type { OutboxMessage } from '@ketenhub/persistence';
@@ -6,9 +6,16 @@ import type { BsnVault } from '@ketenhub/privacy';
 import { deadLetterId, rejectionId } from '../ids';
 import type { InboundMessage } from './inbound-message';
 
+/** The type the hub tells a sender of a refused message by (v2: its error list is bounded). */
+export const BERICHT_AFGEWEZEN_TYPE = 'nl.ketenhub.hub.bericht-afgewezen.v2';
+
 export interface Rejection {
   reason: RejectionReason;
   errors: SchemaError[];
+  /** Errors found beyond `errors` (0 when all are listed). */
+  omitted?: number;
+  /** False when the message was checked up to its first error only. */
+  complete?: boolean;
   eventId?: string;
   eventType?: string;
   /**
@@ -38,7 +45,11 @@ export function maskedErrors(errors: SchemaError[]): SchemaError[] {
  */
 export function rejectionMessages(topics: Topics, vault: BsnVault, partnerId: string, message: InboundMessage, rejection: Rejection, now: Date): OutboxMessage[] {
   const messageId = deadLetterId(message.topic, message.partition, message.offset);
-  const errors = maskedErrors(rejection.errors);
+  // Bounded here too, whoever built the rejection: the header and the notice stay a few kilobytes
+  // (20 errors of at most 300 characters a field) whatever the refused message held.
+  const capped = capErrors(rejection.errors);
+  const errors = maskedErrors(capped.errors);
+  const omitted = (rejection.omitted ?? 0) + capped.omitted;
   const deadLetter: OutboxMessage = {
     messageId,
     topic: topics.deadLetter(),
@@ -50,6 +61,7 @@ export function rejectionMessages(topics: Topics, vault: BsnVault, partnerId: st
       'ketenhub-reason': rejection.reason,
       // Headers are read by tools that log them: a property name that happens to be a BSN is masked.
       'ketenhub-errors': maskBsns(JSON.stringify(errors)),
+      'ketenhub-errors-omitted': String(omitted),
       'ketenhub-origin-topic': message.topic,
       'ketenhub-origin-partition': String(message.partition),
       'ketenhub-origin-offset': message.offset,
@@ -57,9 +69,11 @@ export function rejectionMessages(topics: Topics, vault: BsnVault, partnerId: st
     },
     familyId: null,
   };
-  const data: BerichtAfgewezenV1 = {
+  const data: BerichtAfgewezenV2 = {
     reden: rejection.reason,
     fouten: errors.length > 0 ? errors : [{ pointer: '', keyword: rejection.reason, message: rejection.reason }],
+    foutenWeggelaten: omitted,
+    volledigGecontroleerd: rejection.complete ?? true,
     bericht: {
       topic: message.topic,
       partition: message.partition,
@@ -73,7 +87,7 @@ export function rejectionMessages(topics: Topics, vault: BsnVault, partnerId: st
     specversion: '1.0',
     id,
     source: HUB_SOURCE,
-    type: 'nl.ketenhub.hub.bericht-afgewezen.v1',
+    type: BERICHT_AFGEWEZEN_TYPE,
     time: now.toISOString(),
     datacontenttype: 'application/json',
     ...(rejection.eventId !== undefined ? { causationid: rejection.eventId } : {}),

@@ -20,6 +20,14 @@ export class MetricsService {
   });
   readonly consumerLag = new Gauge({ name: 'ketenhub_consumer_lag', help: 'Messages on inbound topics not yet committed by the hub', labelNames: ['topic', 'partition'], registers: [this.registry] });
   readonly outboxBacklog = new Gauge({ name: 'ketenhub_outbox_backlog', help: 'Outbox messages not yet published', registers: [this.registry] });
+  readonly outboxQuarantined = new Gauge({
+    name: 'ketenhub_outbox_quarantined', help: 'Outbox messages the broker refused for good, set aside in outbox_quarantine (alert: look at them, fix the cause, send them again by hand)',
+    registers: [this.registry],
+  });
+  readonly quarantinedTotal = new Counter({
+    name: 'ketenhub_outbox_quarantined_total', help: 'Outbox messages moved to quarantine, by the broker\'s reason (MESSAGE_TOO_LARGE, INVALID_RECORD, ...)',
+    labelNames: ['reason'], registers: [this.registry],
+  });
   readonly producerRenewals = new Counter({
     name: 'ketenhub_producer_renewals_total', help: 'Times a producer was replaced because the broker no longer accepted its sequence (outbox relay, HTTPS door)',
     labelNames: ['producer'], registers: [this.registry],

@@ -1,13 +1,13 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { HubConfig } from '@ketenhub/config';
 import { connectIdempotentProducer, KAFKA_RETRY } from '@ketenhub/messaging';
-import { OutboxStore } from '@ketenhub/persistence';
+import { OutboxStore, type PendingMessage } from '@ketenhub/persistence';
 import { MetricsService } from '../operations/metrics.service';
 import { DATA_SOURCE, HUB_CONFIG, KAFKA } from '../tokens';
-import { producerStateLost } from '../kafka-errors';
+import { producerStateLost, refusedForGood } from '../kafka-errors';
 import { WakeableSleep } from '../wakeable-sleep';
 
 /** Any number (here: 'KHUB') that no other advisory lock in this database uses. */
@@ -44,6 +44,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   async onApplicationBootstrap(): Promise<void> {
     this.producer = await this.connectProducer();
+    this.metrics.outboxQuarantined.set(await this.outbox.quarantined(this.dataSource.manager));
     this.loop = this.run();
   }
 
@@ -58,13 +59,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
    * old one sent before its last batch was marked is sent again from the outbox, in order: a
    * receiver may see a message twice and drops the repeat, as after a crash.
    */
-  private async renewProducer(): Promise<void> {
+  private async renewProducer(why = 'the broker no longer accepted its producer\'s sequence; publishing again with a new producer'): Promise<void> {
     const old = this.producer;
     this.producer = undefined;
     await old?.disconnect().catch(() => undefined);
     this.producer = await this.connectProducer();
     this.metrics.producerRenewals.inc({ producer: 'outbox-relay' });
-    this.logger.warn('outbox relay: the broker no longer accepted its producer\'s sequence; publishing again with a new producer');
+    this.logger.warn(`outbox relay: ${why}`);
   }
 
   /** Something was written to the outbox: publish now instead of at the next idle tick. */
@@ -132,14 +133,57 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         messages.push({ key: m.key, value: m.value, headers: m.headers });
         byTopic.set(m.topic, messages);
       }
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      });
+      try {
+        await producer.sendBatch({
+          acks: -1,
+          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        });
+      } catch (error) {
+        if (refusedForGood(error) === undefined) throw error;
+        return this.publishAroundRefused(db, pending);
+      }
       await this.outbox.markPublished(db, pending[pending.length - 1].seq);
       for (const [topic, messages] of byTopic) this.metrics.delivered.inc({ topic }, messages.length);
       return { sent: pending.length };
     });
+  }
+
+  /**
+   * The broker refused something in the batch for good. One by one, in seq order, with a new
+   * producer: each message the broker refuses again for good goes to quarantine with the reason,
+   * the others are published, and the position moves past all of them in this one transaction.
+   * Order per family (per key) holds for the rest: each is sent only after the one before it has
+   * its answer. The new producer, because kafkajs takes back the sequence numbers of the whole
+   * failed request though the broker kept its other partitions' messages: the old producer's next
+   * send would be out of sequence. Those messages are sent again (at least once; receivers drop
+   * the repeat by message id). Any other error ends the pass as before: nothing is marked, the
+   * quarantine rows of this pass are rolled back with it, and the next look starts over.
+   */
+  private async publishAroundRefused(db: EntityManager, pending: PendingMessage[]): Promise<Look> {
+    await this.renewProducer('the broker refused a message in the batch for good; publishing the batch one by one with a new producer');
+    const producer = this.producer;
+    if (!producer) throw new Error('the relay has no producer: the last attempt to start one failed');
+    let refused = 0;
+    for (const m of pending) {
+      try {
+        await producer.send({ topic: m.topic, acks: -1, messages: [{ key: m.key, value: m.value, headers: m.headers }] });
+        this.metrics.delivered.inc({ topic: m.topic });
+      } catch (error) {
+        const reason = refusedForGood(error);
+        if (reason === undefined) throw error;
+        const detail = error instanceof Error ? error.message : String(error);
+        await this.outbox.quarantine(db, m, reason, detail);
+        refused++;
+        this.metrics.quarantinedTotal.inc({ reason });
+        // The message id and where it was going, never its content.
+        this.logger.error({ messageId: m.messageId, topic: m.topic, bytes: m.value?.length ?? 0, reason, seq: m.seq },
+          'outbox relay: the broker refused a message for good; moved it to quarantine (outbox_quarantine) and went on with the rest');
+      }
+    }
+    await this.outbox.markPublished(db, pending[pending.length - 1].seq);
+    this.metrics.outboxQuarantined.set(await this.outbox.quarantined(db));
+    // The position moved past every one of them: look again at once, as after any batch.
+    return { sent: pending.length };
   }
 
   async onApplicationShutdown(): Promise<void> {
