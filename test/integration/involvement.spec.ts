@@ -58,7 +58,7 @@ describe('involvement is a relation with authority (issue 21, hole 1)', () => {
     const attack = chainEvent('ambulant-flevoland', 'keten.afspraak-vastgelegd', [child], { soort: 'OVERIG', omschrijving: 'Intake gepland' });
     await p('ambulant-flevoland').send(attack);
     const answer = await answerTo('ambulant-flevoland', attack.id);
-    expect(answer.event!.type).toBe(hub('bericht-afgewezen'));
+    expect(answer.event!.type).toBe('nl.ketenhub.hub.bericht-afgewezen.v2');
     expect(answer.event!.data.reden).toBe('NIET_BETROKKEN');
 
     // The same event naming a child the hub does not know: the same answer, and no family started.

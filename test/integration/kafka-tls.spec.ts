@@ -15,7 +15,7 @@ import { makeLocalPki, type LocalPki } from '../../deploy/local/kafka-tls';
 import { startKafka, type RunningKafka } from '../../deploy/local/kafka';
 import { hulpvraag, makeBsn, toestemming } from '../support/factories';
 import { KafkaPartner } from '../support/partner';
-import { ROOT, createTestDatabase, startHubProcess, testKeys, uniquePrefix, type HubProcess } from '../support/test-env';
+import { ROOT, asHubLogin, createTestDatabase, startHubProcess, testKeys, uniquePrefix, type HubProcess } from '../support/test-env';
 
 const SCRAM_PASSWORD = randomBytes(18).toString('base64url');
 
@@ -23,9 +23,12 @@ describe('Kafka over TLS', () => {
   let work: string;
   let pki: LocalPki;
   let broker: RunningKafka;
+  /** The database the hubs of runHub use (owner's URL; they run as the hub's login). */
+  let databaseUrl: string;
   const hubs: HubProcess[] = [];
 
   beforeAll(async () => {
+    databaseUrl = await createTestDatabase();
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'ketenhub-kafka-tls-'));
     pki = makeLocalPki(path.join(work, 'pki'));
     broker = await startKafka({
@@ -45,7 +48,8 @@ describe('Kafka over TLS', () => {
     const result = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'apps', 'hub', 'src', 'main.js')], {
       env: {
         ...process.env, NODE_ENV: 'production', KAFKA_ALLOW_PLAINTEXT_LOOPBACK: '', BSN_HASH_KEY: keys.hash, BSN_ENCRYPTION_KEY: keys.encryption,
-        API_TOKEN_KEY: keys.api, PARTNER_SECRET_KEY: keys.partner, HTTP_PORT: '0', KETENHUB_TOPIC_PREFIX: uniquePrefix(), ...env,
+        API_TOKEN_KEY: keys.api, PARTNER_SECRET_KEY: keys.partner, AUDIT_CHAIN_KEY: keys.audit, HTTP_PORT: '0', KETENHUB_TOPIC_PREFIX: uniquePrefix(),
+        DATABASE_URL: asHubLogin(databaseUrl), MIGRATION_DATABASE_URL: databaseUrl, ...env,
       },
       encoding: 'utf8',
       timeout: 110_000,

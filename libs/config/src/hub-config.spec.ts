@@ -45,9 +45,9 @@ describe('loadHubConfig', () => {
   };
 
   it('refuses KETENHUB_FAILPOINT when NODE_ENV=production, and only then', () => {
-    expect(problemsOf({ NODE_ENV: 'production', KETENHUB_FAILPOINT: 'fail-apply:x' })).toContain('KETENHUB_FAILPOINT is fault injection for the tests and is refused when NODE_ENV=production');
+    expect(problemsOf({ NODE_ENV: 'production', KAFKA_SSL: 'true', KETENHUB_FAILPOINT: 'fail-apply:x' })).toContain('KETENHUB_FAILPOINT is fault injection for the tests and is refused when NODE_ENV=production');
     expect(loadHubConfig({ ...valid, NODE_ENV: 'development', KETENHUB_FAILPOINT: 'fail-apply:x' }).failpoint).toBe('fail-apply:x');
-    expect(loadHubConfig({ ...valid, NODE_ENV: 'production' }).production).toBe(true);
+    expect(loadHubConfig({ ...valid, NODE_ENV: 'production', KAFKA_SSL: 'true' }).production).toBe(true);
   });
 
   it('reads the people\'s OpenID Connect provider only as a whole, with role names that differ', () => {
