@@ -274,7 +274,11 @@ function growthWaves(families: number, events: number): { waves: ChainEvent[][];
   return { waves, untouched };
 }
 
-/** What the hub wrote for a family: rows per table, each event with its sender and each disclosure with its recipient (a local access counts as one). */
+/**
+ * What the hub wrote for a family: rows per table, each event with its sender, each involvement
+ * with its partner, relation and basis, each audit record (action, category, recipient), also
+ * in chain order, and which columns each row fills (a local access counts as one).
+ */
 async function familyShape(db: Client, familyId: string): Promise<string[]> {
   const shape: string[] = [];
   for (const table of ['person', 'inbox', 'involvement', 'regie_of_record', 'regie_history', 'timer', 'outbox', 'audit_log']) {
@@ -283,8 +287,17 @@ async function familyShape(db: Client, familyId: string): Promise<string[]> {
   const local = (partner: string) => partner.replace(/toegang-[a-z-]+$/, 'toegang');
   const events = await db.query('SELECT type, source FROM inbox WHERE family_id = $1', [familyId]);
   for (const r of events.rows) shape.push(`event ${r.type} from ${local(r.source)}`);
-  const disclosures = await db.query('SELECT data_categories[1] AS category, recipient_partner_id AS recipient FROM audit_log WHERE family_id = $1 ORDER BY seq', [familyId]);
-  for (const r of disclosures.rows) shape.push(`disclosure ${r.category} → ${local(r.recipient)}`);
+  const involved = await db.query('SELECT partner_id, relation, basis FROM involvement WHERE family_id = $1', [familyId]);
+  for (const r of involved.rows) shape.push(`involvement of ${local(r.partner_id)} by ${r.relation ?? 'no relation'} (basis ${r.basis ?? 'none'})`);
+  const records = await db.query('SELECT action, data_categories[1] AS category, recipient_partner_id AS recipient FROM audit_log WHERE family_id = $1 ORDER BY seq', [familyId]);
+  const lines = records.rows.map((r) => `${r.action} ${r.category} → ${local(r.recipient)}`);
+  shape.push(...lines.map((l) => `audit ${l}`), `audit chain order: ${lines.join('; ')}`);
+  // Which columns each row fills (a column the hub fills and the seeder leaves NULL, or the reverse).
+  for (const table of ['person', 'inbox', 'involvement', 'regie_of_record', 'regie_history', 'timer', 'outbox', 'audit_log']) {
+    const filled = await db.query(`SELECT (SELECT string_agg(key, ',' ORDER BY key) FROM jsonb_each(to_jsonb(t)) WHERE value <> 'null'::jsonb) AS columns
+      FROM ${table} t WHERE family_id = $1`, [familyId]);
+    for (const r of filled.rows) shape.push(`${table} row filling ${r.columns}`);
+  }
   return shape;
 }
 

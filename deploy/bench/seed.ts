@@ -12,9 +12,13 @@
  *     (the length of AES-256-GCM over a BSN: IV, nine bytes, tag);
  *   - inbox: 5 events (request for help at the municipality's local access, Veilig Thuis report,
  *     two veiligheidskaart contributions, triage), data with persoonIds as the hub stores it;
- *   - involvement: 2 (local access, Veilig Thuis); regie_of_record: 1; regie_history: 4 (regisseur
- *     and safety holder to local access, then to Veilig Thuis); timer: 1 (the child's 18+);
- *   - audit_log: 11, one per disclosure, in the hash chain;
+ *   - involvement: 2, each with the relation and legal basis the involvement rule (libs/domain
+ *     decideInvolvement) gives it: local access by LOKALE_TOEGANG (the request for help), Veilig
+ *     Thuis by MELDING (its report); regie_of_record: 1; regie_history: 4 (regisseur and safety
+ *     holder to local access, then to Veilig Thuis); timer: 1 (the child's 18+);
+ *   - audit_log: 13, in the hash chain in the hub's order: per event its INVOLVE record (the
+ *     partner it involves, as DisclosureBatch.involve writes it) before its disclosures, then one
+ *     DISCLOSE record per message;
  *   - outbox: the same 11 messages, published, but only those of the last 30 days: retention
  *     (`verzonden-berichten`, P30D) removes published messages after that, so an older hub holds
  *     only its last month's.
@@ -23,7 +27,7 @@
  * family comes in, so no 18+ timer is due yet (a due one would fire at the hub's start).
  *
  * All but the audit trail is written set-based (INSERT … SELECT FROM generate_series), one
- * transaction per chunk. The audit records are hashed in Node with the project's chainHash, in
+ * transaction per chunk. The audit records are hashed in Node with the project's chainHmac, in
  * chain order, and inserted in batches, the chain head moving in the same statement, so
  * verifyAuditChain (npm run audit:verify) passes at every commit. The two run side by side on two
  * connections (PostgreSQL writes while Node hashes). Indexes are built after the load
@@ -37,10 +41,12 @@ import { Client } from 'pg';
 import { chainHmac, type AuditFields } from '@ketenhub/audit';
 import { Contracts } from '@ketenhub/contracts';
 import { CLOUDEVENTS_CONTENT_TYPE, HUB_SOURCE, partnerSource, Topics } from '@ketenhub/messaging';
+import { foldFamily, type FamilyEvent, type InvolvementRelation } from '@ketenhub/domain';
 import { AuditStore, createDataSource, migrate } from '@ketenhub/persistence';
-import { loadRegion, systemIdOf, type Region } from '@ketenhub/routing';
+import { involvementIn, loadRegion, systemIdOf, type Region } from '@ketenhub/routing';
 import { loadAuditChain } from '@ketenhub/config';
 import { activateRegion } from '../../apps/hub/src/governance/activate-config';
+import { involvementRecord } from '../../apps/hub/src/ingress/disclosures';
 import { repoRoot } from '../local/process-util';
 
 export interface SeedOptions {
@@ -169,8 +175,57 @@ function disclosures(region: Region): Disclosure[] {
   ];
 }
 
+/** A partner the story involves: at which step, by which relation and basis (the involvement rule's). */
+export interface StoryInvolvement {
+  step: Step['step'];
+  who: Who;
+  relation: InvolvementRelation;
+  basis: string;
+}
+
+/**
+ * Who the story involves, decided by the hub's own rule (involvementIn, libs/domain
+ * decideInvolvement) step by step, for each of the six municipalities: the family as it stands
+ * before each step (involved partners, regisseur of record, state). The seed needs the same answer
+ * for all six (its SQL writes one relation per step) and only the sender of an event to become
+ * involved; anything else is a story this seeder cannot write, and it says so.
+ */
+export function storyInvolvements(region: Region): StoryInvolvement[] {
+  let decided: StoryInvolvement[] | undefined;
+  for (const m of MUNICIPALITIES) {
+    const partnerOf = (who: Who) => (who === 'vt' ? VT : m.toegang);
+    const involved: string[] = [];
+    const events: FamilyEvent[] = [];
+    const found: StoryInvolvement[] = [];
+    for (const s of STEPS) {
+      const sender = region.partner(partnerOf(s.sender))!;
+      const data = JSON.parse(JSON.stringify(s.data).replaceAll('@GM@', m.gemeente)) as Record<string, unknown>;
+      const event = { id: `step-${s.step}`, type: s.type, data };
+      // The regisseur of record: local access after the request for help, Veilig Thuis after its report (regie_of_record below).
+      const regisseur = s.step === 1 ? null : s.step === 2 ? m.toegang : VT;
+      const decision = involvementIn(region, {
+        event, sender,
+        family: s.step === 1 ? null : { municipality: m.gemeente, involved: [...involved], regisseur, state: foldFamily(events) },
+      });
+      if (decision.kind === 'REFUSED') throw new Error(`deploy/bench/seed.ts: the involvement rule refuses step ${s.step} (${s.type}) from ${sender.id}: ${decision.reason}, ${decision.detail}`);
+      for (const i of decision.involvements) {
+        if (i.partnerId !== sender.id) throw new Error(`deploy/bench/seed.ts: step ${s.step} (${s.type}) involves ${i.partnerId}, not its sender; the seeder writes only the sender's involvement`);
+        found.push({ step: s.step, who: s.sender, relation: i.relation, basis: i.basis });
+        involved.push(i.partnerId);
+      }
+      events.push({ ...event, time: new Date(Date.UTC(2026, 0, 1) + s.offsetMs).toISOString(), source: sender.id });
+    }
+    const line = (list: StoryInvolvement[]) => list.map((i) => `${i.step}:${i.who}:${i.relation}:${i.basis}`).join(', ');
+    if (decided && line(decided) !== line(found)) {
+      throw new Error(`deploy/bench/seed.ts: the involvement rule involves differently in ${m.gemeente} (${line(found)}) than in ${MUNICIPALITIES[0].gemeente} (${line(decided)}); the seeder writes one answer for all`);
+    }
+    decided = found;
+  }
+  return decided!;
+}
+
 /** Rows of one seeded family per table (outbox: when its events are younger than the outbox's retention). */
-export const ROWS_PER_FAMILY = { family: 1, person: 2, inbox: 5, involvement: 2, regie_of_record: 1, regie_history: 4, timer: 1, audit_log: 11, outbox: 11 } as const;
+export const ROWS_PER_FAMILY = { family: 1, person: 2, inbox: 5, involvement: 2, regie_of_record: 1, regie_history: 4, timer: 1, audit_log: 13, outbox: 11 } as const;
 
 /**
  * A seeded id, the same in SQL and in Node: the MD5 of a seed string as a UUID; a family's events
@@ -221,6 +276,12 @@ export async function seedFamilies(databaseUrl: string, n: number, onProgress: (
   if (missing.length > 0) throw new Error(`seedFamilies: the seeded story needs the partners of Flevoland; region ${region.config.region} (${region.file}) has no ${missing.join(', ')}`);
   const story = disclosures(region);
   checkTemplates(contracts, story);
+  const involvements = storyInvolvements(region);
+  const perFamily = { involvement: involvements.length, audit_log: involvements.length + story.length, outbox: story.length };
+  for (const [table, count] of Object.entries(perFamily)) {
+    const stated = ROWS_PER_FAMILY[table as keyof typeof perFamily];
+    if (count !== stated) throw new Error(`deploy/bench/seed.ts: the story gives ${count} ${table} rows per family but ROWS_PER_FAMILY says ${stated}; update it (and docs/BENCHMARKS.md)`);
+  }
 
   // The hub's own migrations and region activation, as at its start; the hub then finds both done.
   const dataSource = createDataSource(databaseUrl, 2);
@@ -265,7 +326,7 @@ export async function seedFamilies(databaseUrl: string, n: number, onProgress: (
       for (let lo = 0; lo < n; lo += chunk) {
         const hi = Math.min(n, lo + chunk);
         await sql.query('BEGIN');
-        for (const [table, statement, params] of chunkStatements(region, topics, story, clock, outboxCutoffMs)) {
+        for (const [table, statement, params] of chunkStatements(region, topics, story, involvements, clock, outboxCutoffMs)) {
           const since = Date.now();
           const result = await sql.query(statement, table === null ? [lo, hi, ...params] : params);
           add(table ?? 'seed_family', table ? result.rowCount : null, since);
@@ -278,11 +339,11 @@ export async function seedFamilies(databaseUrl: string, n: number, onProgress: (
     const auditTrail = async () => {
       const head = (await audit.query('SELECT hash FROM audit_head WHERE id = 1')).rows[0] as { hash: Buffer };
       let prev = head.hash;
-      const familiesPerBatch = Math.max(1, Math.floor(AUDIT_BATCH / story.length));
+      const familiesPerBatch = Math.max(1, Math.floor(AUDIT_BATCH / ROWS_PER_FAMILY.audit_log));
       const hashed = (lo: number) => {
         const hashing = Date.now();
         const hi = Math.min(n, lo + familiesPerBatch);
-        const records = auditRecords(region, topics, story, clock, lo, hi);
+        const records = auditRecords(region, topics, story, involvements, clock, lo, hi);
         const prevs: Buffer[] = [];
         const hashes: Buffer[] = [];
         for (const r of records) {
@@ -359,7 +420,7 @@ function fill(param: string, template: string, values: Partial<Record<Token, str
  * the chunk's per-family values into seed_family (dropped at commit) and gets [lo, hi, ...params];
  * every other statement SELECTs from it and gets its own params.
  */
-function chunkStatements(region: Region, topics: Topics, story: Disclosure[], clock: Clock, outboxCutoffMs: number): Array<[string | null, string, unknown[]]> {
+function chunkStatements(region: Region, topics: Topics, story: Disclosure[], involvements: StoryInvolvement[], clock: Clock, outboxCutoffMs: number): Array<[string | null, string, unknown[]]> {
   const partnerOf = (who: Who) => (who === 'vt' ? `'${VT}'` : 'f.toegang');
   const stepOf = (k: number) => STEPS[k - 1];
   const tokens: Partial<Record<Token, string>> = {
@@ -399,9 +460,11 @@ function chunkStatements(region: Region, topics: Topics, story: Disclosure[], cl
         ${fill('$3::text', data, tokens)}::jsonb
       FROM seed_family f ORDER BY f.i`, [s.type, topics.inbound(''), data, partnerSource('')]]);
   }
-  for (const s of STEPS.filter((x) => x.step === 1 || x.step === 2)) {
-    statements.push(['involvement', `INSERT INTO involvement (family_id, partner_id, since, first_event_id)
-      SELECT f.family_id, ${partnerOf(s.sender)}, ${tsSql(occurredSql(s))}, ${sqlUuid('event', String(s.step))}::text FROM seed_family f ORDER BY f.i`, []]);
+  for (const i of involvements) {
+    const s = stepOf(i.step);
+    statements.push(['involvement', `INSERT INTO involvement (family_id, partner_id, since, first_event_id, relation, basis)
+      SELECT f.family_id, ${partnerOf(i.who)}, ${tsSql(occurredSql(s))}, ${sqlUuid('event', String(s.step))}::text, $1::text, $2::text FROM seed_family f ORDER BY f.i`,
+    [i.relation, i.basis]]);
   }
   // Veilig Thuis's report (step 2) is the last event that changes the regie of record; the row keeps it.
   const lastChange = stepOf(2);
@@ -438,35 +501,52 @@ function chunkStatements(region: Region, topics: Topics, story: Disclosure[], cl
   return statements;
 }
 
-/** The audit records of families lo..hi-1 in chain order: family by family, disclosure by disclosure. */
-function auditRecords(region: Region, topics: Topics, story: Disclosure[], clock: Clock, lo: number, hi: number): AuditFields[] {
+/**
+ * The audit records of families lo..hi-1 in chain order: family by family, step by step; within a
+ * step the INVOLVE record of the partner it involves (the hub writes it before the step's
+ * disclosures), then the step's disclosures in order. Times as the hub's: a step's records a
+ * millisecond apart from its decision on.
+ */
+function auditRecords(region: Region, topics: Topics, story: Disclosure[], involvements: StoryInvolvement[], clock: Clock, lo: number, hi: number): AuditFields[] {
   const systemId = systemIdOf(region);
   const routes = new Map(region.config.routes.map((r) => [r.id, r]));
   const role = (id: string) => region.partner(id)!.role;
+  for (const d of story) if (!routes.has(d.routeId)) throw new Error(`deploy/bench/seed.ts: region ${region.config.region} has no route ${d.routeId}`);
   const out: AuditFields[] = [];
   for (let i = lo; i < hi; i++) {
     const partner = (who: Who) => (who === 'vt' ? VT : MUNICIPALITIES[i % 6].toegang);
     const familyId = seedUuid('family', i);
     const eventId = partIds('event', i);
     const messageId = partIds('message', i);
-    let previousStep = 0;
-    let withinStep = 0;
-    for (const d of story) {
-      withinStep = d.step === previousStep ? withinStep + 1 : 0;
-      previousStep = d.step;
-      const s = STEPS[d.step - 1];
-      const route = routes.get(d.routeId);
-      if (!route) throw new Error(`deploy/bench/seed.ts: region ${region.config.region} has no route ${d.routeId}`);
-      const recipient = partner(d.to);
-      out.push({
-        auditId: randomUUID(), action: 'DISCLOSE', occurredAt: new Date(decidedMs(clock, i, s) + withinStep).toISOString(), outcome: 'SUCCESS', systemId,
-        actorPartnerId: d.hub ? null : partner(s.sender), actorRole: d.hub ? 'HUB' : role(partner(s.sender)), recipientPartnerId: recipient,
-        purpose: route.purpose, accessPoint: `kafka:${topics.outbound(recipient)}`, familyId, dataCategories: d.categories,
-        legalBasis: route.legalBasis, ruleId: route.id, configVersion: region.version, messageId: messageId(d.n), causationId: eventId(d.step),
-      });
+    for (const s of STEPS) {
+      const decided = decidedMs(clock, i, s);
+      let withinStep = 0;
+      const at = () => new Date(decided + withinStep++).toISOString();
+      const sender = partner(s.sender);
+      for (const inv of involvements.filter((x) => x.step === s.step)) {
+        out.push(involvementRecord({
+          familyId, partnerId: partner(inv.who), relation: inv.relation, basis: inv.basis, source: partnerSource(sender), eventId: eventId(s.step),
+          actor: { partnerId: sender, role: role(sender) }, accessPoint: `kafka:${topics.inbound(sender)}`,
+        }, { systemId, configVersion: region.version, occurredAt: at() }));
+      }
+      for (const d of story.filter((x) => x.step === s.step)) {
+        const route = routes.get(d.routeId)!;
+        const recipient = partner(d.to);
+        out.push({
+          auditId: randomUUID(), action: 'DISCLOSE', occurredAt: at(), outcome: 'SUCCESS', systemId,
+          actorPartnerId: d.hub ? null : sender, actorRole: d.hub ? 'HUB' : role(sender), recipientPartnerId: recipient,
+          purpose: route.purpose, accessPoint: `kafka:${topics.outbound(recipient)}`, familyId, dataCategories: d.categories,
+          legalBasis: route.legalBasis, ruleId: route.id, configVersion: region.version, messageId: messageId(d.n), causationId: eventId(s.step),
+        });
+      }
     }
   }
   return out;
+}
+
+/** The audit trail of seeded family i alone, its story ending `endMs` (for seed.spec.ts). */
+export function seededAuditTrail(region: Region, topics: Topics, i: number, endMs = Date.now()): AuditFields[] {
+  return auditRecords(region, topics, disclosures(region), storyInvolvements(region), { n: i + 1, endMs, stepMs: DAY }, i, i + 1);
 }
 
 /**

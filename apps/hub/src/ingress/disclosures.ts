@@ -22,6 +22,26 @@ export interface Disclosure {
   senderContact?: { naam: string; functie?: string; telefoon?: string; email?: string };
 }
 
+/** A partner that became involved with a family through an event: by which relation and basis, and who sent the event on which topic. */
+export interface Involved {
+  familyId: string; partnerId: string; relation: string; basis: string; source: string; eventId: string;
+  actor: { partnerId: string; role: string }; accessPoint: string;
+}
+
+/**
+ * The INVOLVE audit record of one new involvement, as the hub writes it in the transaction that
+ * involves the partner (DisclosureBatch.involve); the growth bench's seeder (deploy/bench/seed.ts)
+ * writes the same.
+ */
+export function involvementRecord(i: Involved, at: { systemId: string; configVersion: string; occurredAt: string }): AuditFields {
+  return {
+    auditId: involvementAuditId(i.familyId, i.partnerId, i.source, i.eventId), action: 'INVOLVE', occurredAt: at.occurredAt, outcome: 'SUCCESS',
+    systemId: at.systemId, actorPartnerId: i.actor.partnerId, actorRole: i.actor.role, recipientPartnerId: i.partnerId,
+    purpose: `betrokken door relatie ${i.relation}`, accessPoint: i.accessPoint, familyId: i.familyId, dataCategories: ['betrokkenheid'],
+    legalBasis: i.basis, ruleId: i.relation, configVersion: at.configVersion, messageId: null, causationId: i.eventId,
+  };
+}
+
 const POINTER_TYPE = 'nl.ketenhub.hub.verwijzing.v1';
 
 /**
@@ -101,13 +121,8 @@ export class DisclosureBatch {
    * Records that a partner became involved with the family (docs/REGIE.md, "Who is involved"):
    * who (recipient), by which relation (rule) and basis, caused by which event and sender.
    */
-  involve(i: { familyId: string; partnerId: string; relation: string; basis: string; source: string; eventId: string; actor: { partnerId: string; role: string }; accessPoint: string }): void {
-    this.records.push({
-      auditId: involvementAuditId(i.familyId, i.partnerId, i.source, i.eventId), action: 'INVOLVE', occurredAt: new Date().toISOString(), outcome: 'SUCCESS',
-      systemId: this.deps.systemId, actorPartnerId: i.actor.partnerId, actorRole: i.actor.role, recipientPartnerId: i.partnerId,
-      purpose: `betrokken door relatie ${i.relation}`, accessPoint: i.accessPoint, familyId: i.familyId, dataCategories: ['betrokkenheid'],
-      legalBasis: i.basis, ruleId: i.relation, configVersion: this.deps.region.version, messageId: null, causationId: i.eventId,
-    });
+  involve(i: Involved): void {
+    this.records.push(involvementRecord(i, { systemId: this.deps.systemId, configVersion: this.deps.region.version, occurredAt: new Date().toISOString() }));
   }
 
   /** Records an event refused because its sender is not involved: who tried, which type, about which family (none when its persons are unknown). */
