@@ -42,6 +42,34 @@ describe('npm run config', () => {
     expect(cli('diff', region('flevoland'), region('flevoland')).out.trim()).toBe('no differences');
   });
 
+  it('the all-ages professional (no 18+ handover): diff shows the change, explain the choice in force, validate refuses a non-boolean saying where', () => {
+    const allAges = (value: string) => copyWith('flevoland', (t) => t.replace(
+      '{ code: GM0995, name: Lelystad, localAccess: toegang-lelystad }',
+      `{ code: GM0995, name: Lelystad, localAccess: toegang-lelystad, lokaleKeuzes: { integraleFunctionarisAlleLeeftijden: ${value} } }`,
+    ));
+    const dir = allAges('true');
+    const diff = cli('diff', region('flevoland'), dir);
+    expect(diff.status).toBe(0);
+    expect(diff.out).toContain('~ municipality GM0995: lokaleKeuzes (none) → {"integraleFunctionarisAlleLeeftijden":true}');
+
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'event-')), 'hulpvraag.json');
+    fs.writeFileSync(file, JSON.stringify({
+      specversion: '1.0', id: 'h-18', source: 'urn:ketenhub:partner:toegang-lelystad', type: 'nl.ketenhub.toegang.hulpvraag-geregistreerd.v1', time: '2026-11-23T10:00:00Z',
+      data: { zaakreferentie: 'Z-18', gemeente: 'GM0995', toegangsroute: 'GEZIN_ZELF', kinderen: [{ persoon: { bsn: '111222333' }, geboortedatum: '2009-01-15' }], perspectief: 'THUIS' },
+    }));
+    const explained = cli('explain', dir, file);
+    expect(explained.status).toBe(0);
+    expect(explained.out).toContain('local choices of GM0995: regieLangdurigVerblijf LOKALE_TOEGANG, preventiefKaderIngekocht false, integraleFunctionarisAlleLeeftijden true (no 18+ handover deadline)');
+    expect(cli('explain', region('flevoland'), file).out).toContain('integraleFunctionarisAlleLeeftijden false');
+
+    const broken = allAges('"ja"');
+    const refused = cli('validate', broken);
+    expect(refused.status).toBe(1);
+    expect(refused.err).toContain(path.join(broken, 'region.yaml'));
+    const line = fs.readFileSync(path.join(broken, 'region.yaml'), 'utf8').split('\n').findIndex((l) => l.includes('integraleFunctionarisAlleLeeftijden')) + 1;
+    expect(refused.err).toContain(`line ${line}, /municipalities/2/lokaleKeuzes/integraleFunctionarisAlleLeeftijden: must be boolean`);
+  });
+
   it('explain: who would receive an event under which rule and legal basis, without sending', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'event-')), 'melding.json');
     fs.writeFileSync(file, JSON.stringify({

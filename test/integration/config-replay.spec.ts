@@ -222,6 +222,7 @@ describe('npm run config -- replay, on what a Flevoland hub took in', () => {
         expect.objectContaining({ partnerId: 'samen-veilig', routeId: 'rechter-maatregel-naar-betrokkenen', content: 'FIELDS', fields: ['kinderen', 'maatregel', 'gi'] }),
         expect.objectContaining({ partnerId: 'toegang-almere', content: 'FIELDS' }),
       ]);
+      expect(r.body.localChoices).toEqual({ regieLangdurigVerblijf: 'LOKALE_TOEGANG', preventiefKaderIngekocht: true, integraleFunctionarisAlleLeeftijden: false });
     });
 
     it('POST replay: the same report as the command line', async () => {

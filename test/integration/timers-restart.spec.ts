@@ -2,10 +2,13 @@
  * Deadlines live in the database: a hub killed while a deadline is pending signals it after its
  * restart, exactly once, and a deadline it already signalled is not signalled again.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { chainEvent, hulpvraag, makeBsn } from '../support/factories';
 import { pollUntil } from '../support/poll';
 import { openScenario, type Scenario } from '../support/scenario';
-import { startHubProcess, testKeys } from '../support/test-env';
+import { ROOT, startHubProcess, testKeys } from '../support/test-env';
 
 const DAY = 86_400_000;
 
@@ -56,5 +59,55 @@ describe('crisis placement deadlines across a hub restart', () => {
     const outbox = await scenario.db.query(
       "SELECT count(*)::int AS n FROM outbox WHERE topic = $1 AND convert_from(value, 'UTF8')::jsonb->>'type' = 'nl.ketenhub.hub.termijn-verstreken.v1'", [`${scenario.prefix}outbound.toegang-almere`]);
     expect(outbox[0].n).toBe(2);
+  });
+});
+
+describe('18+: no handover deadline where an all-ages professional holds regie (handreiking, taken perspectiefregisseur)', () => {
+  let scenario: Scenario;
+  const keys = testKeys();
+  const env = { REGION_DIR: 'config/regions/flevoland' };
+
+  beforeAll(async () => {
+    scenario = await openScenario(['toegang-lelystad', 'toegang-almere'], env, keys);
+  });
+  afterAll(async () => {
+    await scenario?.close();
+  });
+
+  it('the choice switched on for a municipality cancels an 18+ timer already set, at the family\'s next event; other municipalities keep theirs', async () => {
+    const open18 = async (municipality: string) => scenario.db.query(
+      `SELECT t.timer_key, t.cancelled_at FROM timer t JOIN family f ON f.id = t.family_id
+        WHERE t.kind = 'ACHTTIEN_PLUS' AND f.municipality = $1 ORDER BY t.id`, [municipality]);
+    const child = makeBsn();
+    const lelystad = scenario.partner('toegang-lelystad');
+    await lelystad.send(hulpvraag('toegang-lelystad', [child], { gemeente: 'GM0995' }));
+    await pollUntil('the 18+ timer under the choice off', async () => {
+      const rows = await open18('GM0995');
+      return rows.length === 1 && rows[0].cancelled_at === null ? rows : undefined;
+    });
+
+    // The information manager switches the choice on for Lelystad and restarts the hub with it.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flevoland-all-ages-'));
+    const text = fs.readFileSync(path.join(ROOT, 'config', 'regions', 'flevoland', 'region.yaml'), 'utf8');
+    const from = '{ code: GM0995, name: Lelystad, localAccess: toegang-lelystad }';
+    expect(text).toContain(from);
+    fs.writeFileSync(path.join(dir, 'region.yaml'), text.replace(from, '{ code: GM0995, name: Lelystad, localAccess: toegang-lelystad, lokaleKeuzes: { integraleFunctionarisAlleLeeftijden: true } }'));
+    scenario.hub.child.kill('SIGTERM');
+    await scenario.hub.exited;
+    const allAges = { REGION_DIR: dir };
+    scenario.hub = await startHubProcess({ databaseUrl: scenario.databaseUrl, topicPrefix: scenario.prefix, env: allAges, keys });
+
+    await lelystad.send(hulpvraag('toegang-lelystad', [child], { gemeente: 'GM0995' }));
+    await scenario.partner('toegang-almere').send(hulpvraag('toegang-almere', [makeBsn()]));
+    const cancelled = await pollUntil('the 18+ timer cancelled by the family\'s next event', async () => {
+      const rows = await open18('GM0995');
+      return rows.length === 1 && rows[0].cancelled_at !== null ? rows : undefined;
+    }, 60_000);
+    expect(cancelled).toHaveLength(1);
+    // Almere has no all-ages professional: its family gets its 18+ timer as before.
+    await pollUntil('the 18+ timer in Almere', async () => {
+      const rows = await open18('GM0034');
+      return rows.length === 1 && rows[0].cancelled_at === null ? rows : undefined;
+    }, 60_000);
   });
 });

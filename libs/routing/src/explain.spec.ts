@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Contracts } from '@ketenhub/contracts';
 import { repoRoot } from '@ketenhub/config';
-import { describeContent, explainEvent } from './explain';
+import { describeContent, describeLocalChoices, explainEvent } from './explain';
 import { loadRegion } from './region';
 
 const contracts = Contracts.load();
@@ -32,6 +32,17 @@ describe('explain: who would receive an event, and what of it', () => {
     expect(explanation.recipients).toEqual([expect.objectContaining({
       partnerId: 'veilig-thuis-flevoland', routeId: 'hulpvraag-verwijzing', content: 'POINTER_ONLY', receives: 'pointer-only notice (sender and contact person, no content)',
     })]);
+  });
+
+  it('shows the municipality\'s local choices, the all-ages professional included', () => {
+    const explanation = explainEvent(flevoland, contracts, bytes({
+      id: 'h-2', source: 'urn:ketenhub:partner:toegang-almere', type: 'nl.ketenhub.toegang.hulpvraag-geregistreerd.v1',
+      data: { zaakreferentie: 'Z-2', gemeente: 'GM0034', toegangsroute: 'GEZIN_ZELF', kinderen: [{ persoon: { bsn: '111222333' }, geboortedatum: '2015-01-15' }], perspectief: 'THUIS' },
+    }));
+    if (!explanation.ok) throw new Error('expected recipients');
+    expect(explanation.localChoices).toEqual({ regieLangdurigVerblijf: 'LOKALE_TOEGANG', preventiefKaderIngekocht: true, integraleFunctionarisAlleLeeftijden: false });
+    expect(describeLocalChoices({ regieLangdurigVerblijf: 'AANBIEDER', preventiefKaderIngekocht: false, integraleFunctionarisAlleLeeftijden: true }))
+      .toBe('regieLangdurigVerblijf AANBIEDER, preventiefKaderIngekocht false, integraleFunctionarisAlleLeeftijden true (no 18+ handover deadline)');
   });
 
   it('all of data when the route names no fields', () => {

@@ -1,4 +1,5 @@
 import { decodeCloudEvent, type Contracts, type RejectionReason, type SchemaError } from '@ketenhub/contracts';
+import type { LocalChoices } from '@ketenhub/domain';
 import { resolveRecipients, type Recipient } from './recipients';
 import type { Region } from './region';
 
@@ -22,6 +23,8 @@ export type Explanation =
     municipality: string | null;
     involved: string[];
     configVersion: string;
+    /** The municipality's local choices in force (defaults filled in); null when the municipality is unknown or not in the region. */
+    localChoices: LocalChoices | null;
     recipients: ExplainedRecipient[];
   }
   /** The hub would not take it in: `GEEN_PARTNER` when the source is no partner of the region (its topic is not even read). */
@@ -58,6 +61,15 @@ export function describeContent(recipient: Recipient): string {
   }
 }
 
+/** A municipality's local choices in words, e.g. "regieLangdurigVerblijf LOKALE_TOEGANG, …, integraleFunctionarisAlleLeeftijden true (no 18+ handover deadline)". */
+export function describeLocalChoices(choices: LocalChoices): string {
+  return [
+    `regieLangdurigVerblijf ${choices.regieLangdurigVerblijf}`,
+    `preventiefKaderIngekocht ${String(choices.preventiefKaderIngekocht)}`,
+    `integraleFunctionarisAlleLeeftijden ${String(choices.integraleFunctionarisAlleLeeftijden)}${choices.integraleFunctionarisAlleLeeftijden ? ' (no 18+ handover deadline)' : ''}`,
+  ].join(', ');
+}
+
 /**
  * Who would receive this CloudEvent under `region`, under which rule, legal basis and purpose,
  * and what of it: the checks the hub makes on intake (partner, envelope, schema, publisher role),
@@ -89,6 +101,7 @@ export function explainEvent(region: Region, contracts: Contracts, bytes: Buffer
   const recipients = resolveRecipients(region, { eventType: event.type, senderId, municipality, involved, kader: facts.kader, perspectief: facts.perspectief });
   return {
     ok: true, eventId: event.id, eventType: event.type, senderId, municipality: municipality ?? null, involved, configVersion: region.version,
+    localChoices: municipality && region.config.municipalities.some((m) => m.code === municipality) ? region.localChoices(municipality) : null,
     recipients: recipients.map((r) => ({ ...r, content: contentOf(r), receives: describeContent(r) })),
   };
 }

@@ -1,6 +1,6 @@
 import {
-  decide, factsOf, isRegieGap, organisationFor,
-  type FamilyState, type PartnerRole, type RegieDecision, type RegionDirectory,
+  deadlines, decide, factsOf, isRegieGap, organisationFor,
+  type Deadline, type FamilyState, type PartnerRole, type RegieDecision, type RegionDirectory,
 } from '@ketenhub/domain';
 import type { Region } from './region';
 
@@ -43,4 +43,13 @@ export function regieOfRecord(region: Region, state: FamilyState): RegieOfRecord
     veiligheid: { role: decision.veiligheid, organisation: organisationFor(decision.veiligheid, state, directory) },
     regieGap: isRegieGap(state, decision),
   };
+}
+
+/**
+ * The deadlines a region asks for a family's state: its rule settings and the local choices of
+ * the family's municipality (e.g. no 18+ handover where an all-ages professional holds regie).
+ * The one place that builds the inputs of `deadlines`, so every caller passes the same.
+ */
+export function deadlinesOf(region: Region, state: FamilyState): Deadline[] {
+  return deadlines(state, region.ruleSettings, region.localChoices(state.municipality));
 }

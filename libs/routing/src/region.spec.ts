@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { Contracts } from '@ketenhub/contracts';
 import { repoRoot } from '@ketenhub/config';
 import { resolveRecipients } from './recipients';
+import { foldFamily } from '@ketenhub/domain';
+import { deadlinesOf } from './regie-of-record';
 import { loadRegion, RegionConfigError } from './region';
 
 const contracts = Contracts.load();
@@ -38,8 +40,33 @@ describe('region configuration', () => {
 
   it('reads local choices per municipality, with defaults where a municipality sets none', () => {
     const region = loadRegion(path.join(repoRoot(), 'config', 'regions', 'flevoland'), contracts);
-    expect(region.localChoices('GM0034')).toEqual({ regieLangdurigVerblijf: 'LOKALE_TOEGANG', preventiefKaderIngekocht: true });
-    expect(region.localChoices('GM0995')).toEqual({ regieLangdurigVerblijf: 'LOKALE_TOEGANG', preventiefKaderIngekocht: false });
+    expect(region.localChoices('GM0034')).toEqual({ regieLangdurigVerblijf: 'LOKALE_TOEGANG', preventiefKaderIngekocht: true, integraleFunctionarisAlleLeeftijden: false });
+    expect(region.localChoices('GM0995')).toEqual({ regieLangdurigVerblijf: 'LOKALE_TOEGANG', preventiefKaderIngekocht: false, integraleFunctionarisAlleLeeftijden: false });
+  });
+
+  const allAgesInLelystad = (t: string) => t.replace('    localAccess: toegang-lelystad\n', '    localAccess: toegang-lelystad\n    lokaleKeuzes:\n      integraleFunctionarisAlleLeeftijden: true\n');
+
+  it('reads the all-ages professional as a local choice of one municipality; absent is false', () => {
+    const region = loadRegion(brokenCopy(allAgesInLelystad), contracts);
+    expect(region.localChoices('GM0995').integraleFunctionarisAlleLeeftijden).toBe(true);
+    expect(region.localChoices('GM0034').integraleFunctionarisAlleLeeftijden).toBe(false);
+  });
+
+  it('refuses an all-ages choice that is not true or false, and says where', () => {
+    const dir = brokenCopy((t) => allAgesInLelystad(t).replace('integraleFunctionarisAlleLeeftijden: true', 'integraleFunctionarisAlleLeeftijden: ja'));
+    const text = fs.readFileSync(path.join(dir, 'region.yaml'), 'utf8');
+    const line = text.split('\n').findIndex((l) => l.includes('integraleFunctionarisAlleLeeftijden')) + 1;
+    expect(problemsOf(dir)).toContain(`line ${line}, /municipalities/1/lokaleKeuzes/integraleFunctionarisAlleLeeftijden: must be boolean`);
+  });
+
+  it('18+: the region sets no handover deadline in a municipality whose regie an all-ages professional holds, and does in the others', () => {
+    const region = loadRegion(brokenCopy(allAgesInLelystad), contracts);
+    const family = (gemeente: string) => foldFamily([{
+      id: `e-${gemeente}`, type: 'nl.ketenhub.toegang.hulpvraag-geregistreerd.v1', time: '2026-03-01T09:00:00Z', source: 'urn:ketenhub:partner:toegang-almere',
+      data: { gemeente, toegangsroute: 'GEZIN_ZELF', kinderen: [{ persoon: { persoonId: 'p-1' }, geboortedatum: '2009-06-30' }] },
+    }]);
+    expect(deadlinesOf(region, family('GM0995')).map((d) => d.kind)).not.toContain('ACHTTIEN_PLUS');
+    expect(deadlinesOf(region, family('GM0034')).map((d) => d.kind)).toContain('ACHTTIEN_PLUS');
   });
 
   it('refuses a region that names a regie table that does not exist', () => {

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { ConfigError, loadDatabaseUrl } from '@ketenhub/config';
 import { Contracts } from '@ketenhub/contracts';
 import { createDataSource } from '@ketenhub/persistence';
-import { loadRegion, diffRegions, explainEvent, formatReplayReport, RegionConfigError, type Region } from '@ketenhub/routing';
+import { loadRegion, diffRegions, describeLocalChoices, explainEvent, formatReplayReport, RegionConfigError, type Region } from '@ketenhub/routing';
 import { ConfigAdminError, ConfigReplayUseCase, replayPeriod } from '../governance/config-replay.use-case';
 
 const USAGE = `usage:
@@ -89,8 +89,9 @@ async function run(args: string[], io: Io): Promise<number> {
         }
         return 1;
       }
-      const { eventType, senderId, municipality, involved, recipients } = explanation;
+      const { eventType, senderId, municipality, involved, localChoices, recipients } = explanation;
       out(`${eventType} from ${senderId} (municipality ${municipality ?? 'unknown'}, involved: ${involved.join(', ') || 'none'}), configuration ${region.version}:`);
+      if (localChoices) out(`  local choices of ${municipality ?? ''}: ${describeLocalChoices(localChoices)}`);
       if (recipients.length === 0) out('  nobody: no route names this event for these facts');
       for (const r of recipients) out(`  → ${r.partnerId}: ${r.receives}, rule ${r.routeId}, legal basis ${r.legalBasis}, purpose "${r.purpose}"`);
       out('  (the hub\'s own decisions that may follow, e.g. regisseur-toegewezen, depend on the family\'s history and are not shown)');

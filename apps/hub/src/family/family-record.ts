@@ -1,6 +1,6 @@
-import { deadlines, isEvaluationWithoutRegisseur, toPartnerRole, type FamilyState } from '@ketenhub/domain';
+import { isEvaluationWithoutRegisseur, toPartnerRole, type FamilyState } from '@ketenhub/domain';
 import type { DesiredTimer, RegieChange, RegieRecord } from '@ketenhub/persistence';
-import { regieOfRecord, type Partner, type Region } from '@ketenhub/routing';
+import { deadlinesOf, regieOfRecord, type Partner, type Region } from '@ketenhub/routing';
 import { handoverPackage, holder } from './handover';
 
 /** An event the hub itself sends, and to whom by relation. */
@@ -120,7 +120,7 @@ export class FamilyRecord {
       hubEvents.push({ type: hubType('dossier-overgedragen'), data: { overdracht: handoverPackage(state, regisseur, veiligheid) }, relations: { NIEUW_BETROKKEN: newcomers } });
     }
 
-    session.wantTimers(change.familyId, deadlines(state, region.ruleSettings));
+    session.wantTimers(change.familyId, deadlinesOf(region, state));
     return { state, hubEvents, newcomers };
   }
 }

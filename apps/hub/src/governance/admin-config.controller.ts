@@ -92,7 +92,7 @@ export class AdminConfigController {
       },
     },
   })
-  @ApiOkResponse({ description: '{ ok: true, eventType, senderId, municipality, involved, configVersion, recipients: [{ partnerId, routeId, legalBasis, purpose, content: ALL|FIELDS|POINTER_ONLY, fields?, receives }] }, or { ok: false, reason, errors } when the hub would refuse the event.' })
+  @ApiOkResponse({ description: '{ ok: true, eventType, senderId, municipality, involved, configVersion, localChoices (the municipality\'s local choices in force, null when it is not in the region), recipients: [{ partnerId, routeId, legalBasis, purpose, content: ALL|FIELDS|POINTER_ONLY, fields?, receives }] }, or { ok: false, reason, errors } when the hub would refuse the event.' })
   explain(@Body() body: unknown) {
     const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     if (typeof b.event !== 'object' || b.event === null || Array.isArray(b.event)) throw problem(400, 'BAD_REQUEST', 'the body needs event: a CloudEvent object');

@@ -2,7 +2,7 @@
  * Every row of the handreiking's decision table (docs/DOMAIN.md) (handreiking perspectiefregie, annex B) as a named test on the pure engine,
  * and the West-Brabant West variant (pilot West-Brabant West) where it decides differently.
  */
-import { decide, factsOf, type LocalChoices } from './decision-table';
+import { DEFAULT_LOCAL_CHOICES, decide, factsOf, type LocalChoices } from './decision-table';
 import { foldFamily } from './family-state';
 import { ev, shippedTable } from './regie.fixtures';
 
@@ -30,7 +30,7 @@ describe('default decision table (standaard 2025.1)', () => {
     ['AANBIEDER', 'AANBIEDER'],
     ['GEMEENTE', 'GEMEENTE'],
   ])('row HULPVRAAG-LANGDURIG: perspective LANGDURIG_VERBLIJF follows the local choice %s, safety with the regisseur', (choice, expected) => {
-    const choices: LocalChoices = { regieLangdurigVerblijf: choice as LocalChoices['regieLangdurigVerblijf'], preventiefKaderIngekocht: false };
+    const choices: LocalChoices = { ...DEFAULT_LOCAL_CHOICES, regieLangdurigVerblijf: choice as LocalChoices['regieLangdurigVerblijf'], preventiefKaderIngekocht: false };
     expect(decision([hulpvraag('GEZIN_ZELF', 'LANGDURIG_VERBLIJF')], choices)).toEqual({ row: 'HULPVRAAG-LANGDURIG', regisseur: expected, veiligheid: expected });
   });
 
@@ -78,8 +78,8 @@ describe('default decision table (standaard 2025.1)', () => {
     ['kinderrechter.geen-maatregel', {}],
   ])('row RVDK: %s → LOKALE_TOEGANG / GI when the municipality bought the preventive framework, else LOKALE_TOEGANG', (type, data) => {
     const events = [hulpvraag(), ev('rvdk.verzoek-onderzoek-ontvangen', at(60), { verzoeker: 'LOKALE_TOEGANG' }, 'rvdk'), ev(type, at(70), data, 'rvdk')];
-    expect(decision(events, { regieLangdurigVerblijf: 'LOKALE_TOEGANG', preventiefKaderIngekocht: true })).toEqual({ row: 'RVDK', regisseur: 'LOKALE_TOEGANG', veiligheid: 'GI' });
-    expect(decision(events, { regieLangdurigVerblijf: 'LOKALE_TOEGANG', preventiefKaderIngekocht: false })).toEqual({ row: 'RVDK', regisseur: 'LOKALE_TOEGANG', veiligheid: 'LOKALE_TOEGANG' });
+    expect(decision(events, { ...DEFAULT_LOCAL_CHOICES, regieLangdurigVerblijf: 'LOKALE_TOEGANG', preventiefKaderIngekocht: true })).toEqual({ row: 'RVDK', regisseur: 'LOKALE_TOEGANG', veiligheid: 'GI' });
+    expect(decision(events, { ...DEFAULT_LOCAL_CHOICES, regieLangdurigVerblijf: 'LOKALE_TOEGANG', preventiefKaderIngekocht: false })).toEqual({ row: 'RVDK', regisseur: 'LOKALE_TOEGANG', veiligheid: 'LOKALE_TOEGANG' });
   });
 
   it.each(['OTS', 'VOOGDIJ'])('row GI-RECHTER: the juvenile court imposes %s → GI / GI, and its end moves regie back', (maatregel) => {
@@ -102,7 +102,7 @@ describe('West-Brabant West table: only a court measure moves regie away from lo
   });
 
   it('LANGDURIG_VERBLIJF stays with local access whatever the local choice', () => {
-    const choices: LocalChoices = { regieLangdurigVerblijf: 'AANBIEDER', preventiefKaderIngekocht: false };
+    const choices: LocalChoices = { ...DEFAULT_LOCAL_CHOICES, regieLangdurigVerblijf: 'AANBIEDER', preventiefKaderIngekocht: false };
     expect(decision([hulpvraag('GEZIN_ZELF', 'LANGDURIG_VERBLIJF')], choices, wbw).regisseur).toBe('LOKALE_TOEGANG');
     expect(decision([hulpvraag('GEZIN_ZELF', 'LANGDURIG_VERBLIJF')], choices).regisseur).toBe('AANBIEDER');
   });

@@ -20,9 +20,13 @@ export interface RegieFacts {
 export interface LocalChoices {
   regieLangdurigVerblijf: PartnerRole;
   preventiefKaderIngekocht: boolean;
+  /** Perspectiefregie is held by an integrally working professional for all ages: no 18+ handover (docs/REGIE.md). */
+  integraleFunctionarisAlleLeeftijden: boolean;
 }
 
-export const DEFAULT_LOCAL_CHOICES: LocalChoices = { regieLangdurigVerblijf: 'LOKALE_TOEGANG', preventiefKaderIngekocht: false };
+export const DEFAULT_LOCAL_CHOICES: LocalChoices = {
+  regieLangdurigVerblijf: 'LOKALE_TOEGANG', preventiefKaderIngekocht: false, integraleFunctionarisAlleLeeftijden: false,
+};
 
 export interface RegieDecision {
   regisseur: PartnerRole | null;

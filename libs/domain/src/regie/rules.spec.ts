@@ -52,6 +52,45 @@ describe('rules around the table', () => {
     expect(signal).toEqual({ kind: 'ACHTTIEN_PLUS', key: '18:p-1', dueAt: '2027-05-31T00:00:00.000Z', personId: 'p-1' });
   });
 
+  it('18+: no handover deadline where an all-ages professional holds regie (handreiking, taken perspectiefregisseur)', () => {
+    const state = foldFamily([ev('toegang.hulpvraag-geregistreerd', '2026-03-01T09:00:00Z', {
+      gemeente: 'GM0034', toegangsroute: 'GEZIN_ZELF',
+      kinderen: [{ persoon: { persoonId: 'p-1' }, geboortedatum: '2009-06-30' }, { persoon: { persoonId: 'p-2' }, geboortedatum: '2012-01-15' }],
+    })]);
+    const allAges = deadlines(state, DEFAULT_RULE_SETTINGS, { integraleFunctionarisAlleLeeftijden: true });
+    expect(allAges.filter((d) => d.kind === 'ACHTTIEN_PLUS')).toEqual([]);
+    // Only the 18+ handover falls away: the other rules still hold for such a municipality.
+    const placed = foldFamily([ev('toegang.hulpvraag-geregistreerd', '2026-03-01T09:00:00Z', {
+      gemeente: 'GM0034', toegangsroute: 'GEZIN_ZELF', kinderen: [{ persoon: { persoonId: 'p-1' }, geboortedatum: '2009-06-30' }],
+    }), ev('toegang.verblijf-gestart', '2026-04-03T10:00:00Z', { soort: 'CRISIS', aanbieder: 'verblijf-a' })]);
+    expect(deadlines(placed, DEFAULT_RULE_SETTINGS, { integraleFunctionarisAlleLeeftijden: true }).map((d) => d.kind))
+      .toEqual(expect.arrayContaining(['START_AFSPRAKEN', 'EVALUATIE_PERSPECTIEF', 'STAGNATIE']));
+  });
+
+  it('18+: a handover deadline per youth where the municipality has no all-ages professional (the default)', () => {
+    const state = foldFamily([ev('toegang.hulpvraag-geregistreerd', '2026-03-01T09:00:00Z', {
+      gemeente: 'GM0034', toegangsroute: 'GEZIN_ZELF',
+      kinderen: [{ persoon: { persoonId: 'p-1' }, geboortedatum: '2009-06-30' }, { persoon: { persoonId: 'p-2' }, geboortedatum: '2012-01-15' }],
+    })]);
+    const keys = (choice?: { integraleFunctionarisAlleLeeftijden: boolean }) =>
+      deadlines(state, DEFAULT_RULE_SETTINGS, choice).filter((d) => d.kind === 'ACHTTIEN_PLUS').map((d) => d.key);
+    expect(keys()).toEqual(['18:p-1', '18:p-2']);
+    expect(keys({ integraleFunctionarisAlleLeeftijden: false })).toEqual(['18:p-1', '18:p-2']);
+  });
+
+  it('18+: switching the all-ages choice on drops the handover timer, switching it off gives it back (timer sync cancels what is no longer asked)', () => {
+    const state = foldFamily([ev('toegang.hulpvraag-geregistreerd', '2026-03-01T09:00:00Z', {
+      gemeente: 'GM0034', toegangsroute: 'GEZIN_ZELF', kinderen: [{ persoon: { persoonId: 'p-1' }, geboortedatum: '2009-06-30' }],
+    })]);
+    const wanted = (on: boolean) => deadlines(state, DEFAULT_RULE_SETTINGS, { integraleFunctionarisAlleLeeftijden: on }).map((d) => d.key);
+    const before = wanted(false);
+    const after = wanted(true);
+    // What the timer sync cancels: the keys wanted before and no longer wanted now.
+    expect(before.filter((k) => !after.includes(k))).toEqual(['18:p-1']);
+    expect(after.filter((k) => !before.includes(k))).toEqual([]);
+    expect(wanted(false)).toEqual(before);
+  });
+
   it('an evaluation by a residential provider without the regisseur is signalled', () => {
     expect(isEvaluationWithoutRegisseur('nl.ketenhub.keten.evaluatie-gehouden.v1', { regisseurAanwezig: false }, 'AANBIEDER')).toBe(true);
     expect(isEvaluationWithoutRegisseur('nl.ketenhub.keten.evaluatie-gehouden.v1', { regisseurAanwezig: true }, 'AANBIEDER')).toBe(false);

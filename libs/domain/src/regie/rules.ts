@@ -2,7 +2,7 @@
  * The rules around the decision table, as pure functions of a family's state: the regie gap,
  * and the deadlines and watches that become timers.
  */
-import type { RegieDecision } from './decision-table';
+import { DEFAULT_LOCAL_CHOICES, type LocalChoices, type RegieDecision } from './decision-table';
 import { kaderOf, type FamilyState } from './family-state';
 import { addDays, endOfAmsterdamDay, nextWorkingDay } from './working-days';
 
@@ -50,8 +50,14 @@ const later = (a: string | null, b: string | null): string | null => (a === null
 const plusDays = (moment: string, days: number): string => new Date(Date.parse(moment) + days * 86_400_000).toISOString();
 const after = (moment: string | null, since: string): boolean => moment !== null && Date.parse(moment) >= Date.parse(since);
 
-/** Every deadline the family's state asks for now. A deadline no longer asked for is cancelled by the caller. */
-export function deadlines(state: FamilyState, settings: RuleSettings = DEFAULT_RULE_SETTINGS): Deadline[] {
+/**
+ * Every deadline the family's state asks for now, under the region's settings and the local
+ * choices of the family's municipality. A deadline no longer asked for is cancelled by the caller.
+ */
+export function deadlines(
+  state: FamilyState, settings: RuleSettings = DEFAULT_RULE_SETTINGS,
+  choices: Pick<LocalChoices, 'integraleFunctionarisAlleLeeftijden'> = DEFAULT_LOCAL_CHOICES,
+): Deadline[] {
   const out: Deadline[] = [];
   const warn = (due: string) => plusDays(due, -settings.nadertDagen);
   for (const placement of state.placements.filter((p) => p.crisis)) {
@@ -64,7 +70,10 @@ export function deadlines(state: FamilyState, settings: RuleSettings = DEFAULT_R
       out.push({ kind: 'EVALUATIE_PERSPECTIEF', key: `evaluatie:${placement.eventId}`, dueAt: due, warnAt: warn(due) });
     }
   }
-  for (const [personId, birthDate] of Object.entries(state.birthDates)) {
+  // "Zorgt voor een goede overdracht bij de overgang naar 18+ (is niet van toepassing als
+  // perspectiefregie wordt uitgevoerd door een integraal werkende functionaris voor alle leeftijden)."
+  const achttienPlus = choices.integraleFunctionarisAlleLeeftijden ? [] : Object.entries(state.birthDates);
+  for (const [personId, birthDate] of achttienPlus) {
     const eighteen = addDays(`${Number(birthDate.slice(0, 4)) + 18}${birthDate.slice(4)}`, 0);
     out.push({ kind: 'ACHTTIEN_PLUS', key: `18:${personId}`, dueAt: plusDays(`${eighteen}T00:00:00.000Z`, -settings.achttienPlusVoorloopDagen), personId });
   }
