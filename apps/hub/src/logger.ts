@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
 import { maskBsns } from '@ketenhub/domain';
 
 /** Fields that may hold a person's data; pino replaces them wherever they appear. */
@@ -11,16 +12,20 @@ export const REDACT_PATHS = [
 
 /**
  * The hub's root logger: JSON lines, redacted paths, and as last line of defence every
- * nine-digit number that passes the elfproef is masked before the line is written.
+ * nine-digit number that passes the elfproef is masked before the line is written. With `pretty`
+ * (main.ts: standard output is a terminal) the same masked JSON line is rendered readable by
+ * pino-pretty; anything else (a pipe, a file, a log collector, the tests) gets the JSON itself.
  */
-export function createRootLogger(level: string): Logger {
-  return pino({
+export function createRootLogger(level: string, options: { pretty?: boolean } = {}): Logger {
+  const settings = {
     level,
     base: { service: 'ketenhub-hub' },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     hooks: {
       streamWrite: maskBsns,
     },
-  });
+  };
+  if (!options.pretty) return pino(settings);
+  return pino(settings, pinoPretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }));
 }
 

@@ -29,7 +29,8 @@ export interface RunningHub {
 
 /** Boots the hub: config, schemas, region, migrations, topics, then Nest with the pipeline. */
 export async function startHub(config: HubConfig): Promise<RunningHub> {
-  const logger = createRootLogger(config.logLevel);
+  // Readable lines on a terminal, JSON lines everywhere else (collectors and tests parse them).
+  const logger = createRootLogger(config.logLevel, { pretty: process.stdout.isTTY === true });
   if (config.production && !config.people) {
     logger.warn('no OpenID Connect provider set (OIDC_ISSUER, OIDC_JWKS_URL, OIDC_AUDIENCE): with NODE_ENV=production no privacy officer or information manager can sign in');
   }

@@ -74,6 +74,31 @@ export function kafkaSecurityOptions(security: KafkaSecurity = {}): Pick<KafkaCo
 }
 
 /**
+ * Errors kafkajs logs and then retries that are normal while a broker (or a group's coordinator,
+ * or a new topic's leader) is still starting: the texts of GROUP_LOAD_IN_PROGRESS,
+ * GROUP_COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR_FOR_GROUP and LEADER_NOT_AVAILABLE
+ * (kafkajs/src/protocol/error.js). If they last, readiness and the consumers' own errors say so.
+ */
+export const EXPECTED_START_UP_RETRIES: readonly string[] = [
+  "The coordinator is loading and hence can't process requests for this group",
+  'The group coordinator is not available',
+  'This is not the correct coordinator for this group',
+  'There is no leader for this topic-partition as we are in the middle of a leadership election',
+];
+
+/**
+ * The hub's level for a kafkajs log line: kafkajs's own, except that an expected start-up retry
+ * (in the message or in its `error` field) is info, below warning, so a start does not look like
+ * a failure.
+ */
+export function kafkaLogLevel(level: logLevel, message: string, extra: Record<string, unknown>): 'error' | 'warn' | 'info' | 'debug' {
+  const mapped = level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : level === logLevel.INFO ? 'info' : 'debug';
+  if (mapped !== 'error' && mapped !== 'warn') return mapped;
+  const texts = [message, typeof extra.error === 'string' ? extra.error : ''];
+  return texts.some((text) => EXPECTED_START_UP_RETRIES.some((expected) => text.includes(expected))) ? 'info' : mapped;
+}
+
+/**
  * A kafkajs client whose log lines go to the hub's logger instead of the console; `retry` for a
  * client that should wait longer or shorter than KAFKA_RETRY before it gives up; `security` for
  * TLS and SASL (every client of the hub gets the same, from HubConfig.kafka.security).
@@ -87,8 +112,7 @@ export function createKafka(clientId: string, brokers: string[], log: KafkaLog, 
     retry: { ...KAFKA_RETRY, ...retry },
     logCreator: () => ({ namespace, level, log: entry }: LogEntry) => {
       const { message, ...extra } = entry;
-      const mapped = level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : level === logLevel.INFO ? 'info' : 'debug';
-      log(mapped, `kafkajs ${namespace}: ${message}`, extra);
+      log(kafkaLogLevel(level, message, extra), `kafkajs ${namespace}: ${message}`, extra);
     },
   });
 }
